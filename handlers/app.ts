@@ -1,0 +1,61 @@
+import { Router, type IRequest } from "itty-router";
+import { createContext, type AppContext } from "./context.js";
+import { health, ready } from "./health.js";
+import { Hub } from "./hub.js";
+import type { AppOptions } from "./options.js";
+import { errorJson, errorResponse } from "./respond.js";
+import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions.js";
+import { snapshotSession, streamSession } from "./stream.js";
+import type { Store } from "./store.js";
+import { viewerPage } from "./viewer-page.js";
+
+export interface App {
+  fetch(request: Request): Promise<Response>;
+  /** Stop being ready and end every open stream with its final boundary. */
+  shutdown(): void;
+  readonly hub: Hub;
+}
+
+export interface CreateAppOptions extends AppOptions {
+  /** Unexpected errors (500s, store outages) go here; hosts log them. */
+  onError?: (error: unknown) => void;
+}
+
+const notFoundRoute = () => errorJson(404, "not_found", "no such route");
+
+/** The whole HTTP surface, one route per line. */
+function routes() {
+  return Router<IRequest, [AppContext]>()
+    .get("/health", health)
+    .get("/ready", ready)
+    .post("/api/session", createSession)
+    .get("/api/session/:id", getSession)
+    .put("/api/session/:id", replaceSession)
+    .patch("/api/session/:id", patchSession)
+    .delete("/api/session/:id", deleteSession)
+    .get("/stream/:id", streamSession)
+    .get("/svg/:id", snapshotSession)
+    .get("/session/:id", viewerPage)
+    .all("*", notFoundRoute);
+}
+
+export function createApp(store: Store, options: CreateAppOptions = {}): App {
+  const report = options.onError ?? ((error: unknown) => console.error(error));
+  const hub = new Hub(store, report);
+  const ctx = createContext(store, hub, options, report);
+  const router = routes();
+  return {
+    hub,
+    async fetch(request) {
+      try {
+        return (await router.fetch(request, ctx)) as Response;
+      } catch (error) {
+        return errorResponse(error, report);
+      }
+    },
+    shutdown() {
+      ctx.shuttingDown = true;
+      hub.endAll();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { hashToken } from "./auth.js";
+import type { Hub } from "./hub.js";
+import { DEFAULT_LIMITS, type AppOptions, type Limits } from "./options.js";
+import { Renderer } from "./render.js";
+import type { Store } from "./store.js";
+
+/** What every handler receives besides the request. Built once per app. */
+export interface AppContext {
+  store: Store;
+  hub: Hub;
+  renderer: Renderer;
+  limits: Limits;
+  /** SHA-256 of the server API key, when one is configured. */
+  apiKeyHash: Promise<string | undefined>;
+  publicUrl?: string;
+  now: () => number;
+  shuttingDown: boolean;
+  report: (error: unknown) => void;
+}
+
+export function createContext(
+  store: Store,
+  hub: Hub,
+  options: AppOptions,
+  report: (error: unknown) => void,
+): AppContext {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  return {
+    store,
+    hub,
+    renderer: new Renderer(limits),
+    limits,
+    apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),
+    publicUrl: options.publicUrl?.replace(/\/+$/, ""),
+    now: options.now ?? Date.now,
+    shuttingDown: false,
+    report,
+  };
+}
+
+/** Absolute base URL for links in responses: the configured public URL, else the request's origin. */
+export function baseUrl(ctx: AppContext, request: Request): string {
+  return ctx.publicUrl ?? new URL(request.url).origin;
+}

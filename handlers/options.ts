@@ -1,0 +1,54 @@
+/** Everything a host passes to the app. Every limit is explicit; hosts read them from config. */
+export interface Limits {
+  /** Largest accepted request body, bytes (413 beyond). */
+  maxBodyBytes: number;
+  /** Largest template, bytes of UTF-8. */
+  maxTemplateBytes: number;
+  /** Largest `args` object, bytes of its JSON. */
+  maxArgsBytes: number;
+  /** Largest rendered frame, bytes of UTF-8. */
+  maxFrameBytes: number;
+  /** Wall-clock budget of one render, ms (LiquidJS renderLimit). */
+  renderTimeoutMs: number;
+  /** Memory budget of one render, bytes (LiquidJS memoryLimit counts string allocations). */
+  renderMemoryBytes: number;
+  /** Session lifetime when a request names none, seconds. */
+  defaultExpireSeconds: number;
+  /** Longest session lifetime a request may ask for, seconds. */
+  maxExpireSeconds: number;
+  /** Default interval between keep-alive resends of the current frame, ms. */
+  keepAliveMs: number;
+  /** Bounds of the `keep_alive` query option, ms. */
+  minKeepAliveMs: number;
+  maxKeepAliveMs: number;
+  /** Upper bound of the `delayed_start` query option, ms. */
+  maxDelayedStartMs: number;
+  /** How long /ready waits for the store's ping, ms. */
+  readyTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 256 * 1024,
+  maxTemplateBytes: 64 * 1024,
+  maxArgsBytes: 64 * 1024,
+  maxFrameBytes: 1024 * 1024,
+  renderTimeoutMs: 250,
+  renderMemoryBytes: 16 * 1024 * 1024,
+  defaultExpireSeconds: 24 * 60 * 60,
+  maxExpireSeconds: 30 * 24 * 60 * 60,
+  keepAliveMs: 25_000,
+  minKeepAliveMs: 1_000,
+  maxKeepAliveMs: 300_000,
+  maxDelayedStartMs: 10_000,
+  readyTimeoutMs: 1_000,
+};
+
+export interface AppOptions {
+  limits?: Partial<Limits>;
+  /** When set, creating a session needs it, and it may write to any session. */
+  apiKey?: string;
+  /** Base URL used in the links the API returns (e.g. https://img.example.com); default: the request's origin. */
+  publicUrl?: string;
+  /** Wall clock, replaceable in tests. */
+  now?: () => number;
+}

@@ -1,0 +1,74 @@
+import { Liquid, type Template } from "liquidjs";
+import { AppError } from "./errors.js";
+import type { Limits } from "./options.js";
+
+type RenderLimits = Pick<
+  Limits,
+  "maxTemplateBytes" | "maxArgsBytes" | "maxFrameBytes" | "renderTimeoutMs" | "renderMemoryBytes"
+>;
+
+const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
+
+/**
+ * Turns templates into frames. Templates are untrusted: arguments are XML-escaped by default,
+ * only own properties are visible, partials cannot be loaded (no file or network access), and
+ * parse size, render time and render memory are bounded.
+ */
+export class Renderer {
+  private readonly engine: Liquid;
+
+  constructor(private readonly limits: RenderLimits) {
+    this.engine = new Liquid({
+      outputEscape: "escape",
+      ownPropertyOnly: true,
+      // An empty in-memory file system: {% include %}, {% render %} and {% layout %} find nothing.
+      templates: {},
+      relativeReference: false,
+      strictFilters: true,
+      cache: false,
+      parseLimit: limits.maxTemplateBytes,
+      renderLimit: limits.renderTimeoutMs,
+      memoryLimit: limits.renderMemoryBytes,
+    });
+  }
+
+  /** Validates size and syntax; the parsed form is what `render` takes. */
+  parse(template: string): Template[] {
+    if (template.trim() === "") throw new AppError(400, "invalid_template", "template is empty");
+    if (utf8Length(template) > this.limits.maxTemplateBytes) {
+      throw new AppError(
+        400,
+        "template_too_large",
+        `template exceeds ${this.limits.maxTemplateBytes} bytes`,
+      );
+    }
+    try {
+      return this.engine.parse(template);
+    } catch (error) {
+      throw new AppError(400, "template_syntax", `template does not parse: ${(error as Error).message}`);
+    }
+  }
+
+  checkArgs(args: Record<string, unknown>): void {
+    if (utf8Length(JSON.stringify(args)) > this.limits.maxArgsBytes) {
+      throw new AppError(400, "args_too_large", `args exceed ${this.limits.maxArgsBytes} bytes of JSON`);
+    }
+  }
+
+  async render(parsed: Template[], args: Record<string, unknown>): Promise<string> {
+    let frame: string;
+    try {
+      frame = String(await this.engine.render(parsed, args));
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/limit exceeded/i.test(message)) {
+        throw new AppError(400, "render_limit_exceeded", `template exceeds the render limits: ${message}`);
+      }
+      throw new AppError(400, "render_failed", `template failed to render: ${message}`);
+    }
+    if (utf8Length(frame) > this.limits.maxFrameBytes) {
+      throw new AppError(400, "frame_too_large", `rendered frame exceeds ${this.limits.maxFrameBytes} bytes`);
+    }
+    return frame;
+  }
+}

@@ -1,0 +1,52 @@
+import * as v from "valibot";
+import { AppError } from "./errors.js";
+
+/** Request bodies are validated into these typed values once, at the edge of each handler. */
+
+const Args = v.custom<Record<string, unknown>>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+  "args must be a JSON object",
+);
+const Expire = v.union([v.number(), v.string()], "expire must be a number of seconds or a duration string");
+const Template = v.string("template must be a string");
+const unknownField = "unknown field";
+
+export const CreateSessionBody = v.strictObject(
+  {
+    session_id: v.string("session_id must be a string"),
+    template: Template,
+    args: v.optional(Args),
+    expire: v.optional(Expire),
+  },
+  unknownField,
+);
+
+export const ReplaceSessionBody = v.strictObject({
+  args: Args,
+  template: v.optional(Template),
+  expire: v.optional(Expire),
+}, unknownField);
+
+export const PatchSessionBody = v.strictObject({
+  args: v.optional(Args),
+  template: v.optional(Template),
+  expire: v.optional(Expire),
+}, unknownField);
+
+export type CreateSessionInput = v.InferOutput<typeof CreateSessionBody>;
+export type ReplaceSessionInput = v.InferOutput<typeof ReplaceSessionBody>;
+export type PatchSessionInput = v.InferOutput<typeof PatchSessionBody>;
+
+/** Parses `input` or throws a 400 naming the first offending field. */
+export function parseBody<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new AppError(400, "invalid_body", "request body must be a JSON object");
+  }
+  const result = v.safeParse(schema, input);
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const path = issue.path?.map((item) => String(item.key)).join(".");
+  const missing = issue.input === undefined && issue.kind === "schema" && path;
+  const message = missing ? `${path} is required` : path ? `${path}: ${issue.message}` : issue.message;
+  throw new AppError(400, missing ? "missing_field" : "invalid_body", message);
+}

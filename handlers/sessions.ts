@@ -1,0 +1,160 @@
+import type { IRequest } from "itty-router";
+import { authorize, bearerToken, hashToken, newWriteToken } from "./auth.js";
+import { readJsonBody } from "./body.js";
+import { encodeMessage } from "./channel-message.js";
+import { baseUrl, type AppContext } from "./context.js";
+import { parseExpire } from "./duration.js";
+import { AppError, notFound } from "./errors.js";
+import { parseSessionId } from "./ids.js";
+import { json } from "./respond.js";
+import {
+  CreateSessionBody,
+  parseBody,
+  PatchSessionBody,
+  ReplaceSessionBody,
+  type PatchSessionInput,
+} from "./schema.js";
+import type { SessionRecord } from "./store.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function sessionView(record: SessionRecord) {
+  return {
+    session_id: record.id,
+    template: record.template,
+    args: record.args,
+    version: record.version,
+    created_at: iso(record.createdAt),
+    updated_at: iso(record.updatedAt),
+    expires_at: iso(record.expiresAt),
+  };
+}
+
+function links(ctx: AppContext, request: Request, id: string) {
+  const base = baseUrl(ctx, request);
+  return {
+    stream_url: `${base}/stream/${id}`,
+    snapshot_url: `${base}/svg/${id}`,
+    viewer_url: `${base}/session/${id}`,
+  };
+}
+
+async function loadSession(ctx: AppContext, id: string): Promise<SessionRecord> {
+  const record = await ctx.store.get(id);
+  if (!record) throw notFound(`session ${id}`);
+  return record;
+}
+
+/** POST /api/session */
+export async function createSession(request: IRequest, ctx: AppContext): Promise<Response> {
+  const apiKeyHash = await ctx.apiKeyHash;
+  if (apiKeyHash) await authorize(request, [apiKeyHash]);
+  const body = parseBody(CreateSessionBody, await readJsonBody(request, ctx.limits.maxBodyBytes));
+  const id = parseSessionId(body.session_id);
+  const ttl = parseExpire(body.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
+  const args = body.args ?? {};
+  ctx.renderer.checkArgs(args);
+  const frame = await ctx.renderer.render(ctx.renderer.parse(body.template), args);
+
+  const token = newWriteToken();
+  const now = ctx.now();
+  const record: SessionRecord = {
+    id,
+    template: body.template,
+    args,
+    frame,
+    version: 1,
+    tokenHash: await hashToken(token),
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: now + ttl * 1000,
+  };
+  if (!(await ctx.store.create(record, ttl))) {
+    throw new AppError(409, "session_exists", `session ${id} already exists`);
+  }
+  const urls = links(ctx, request, id);
+  return json(
+    201,
+    { session_id: id, write_token: token, ...urls, expires_at: iso(record.expiresAt) },
+    { Location: `/api/session/${id}` },
+  );
+}
+
+/** GET /api/session/:id */
+export async function getSession(request: IRequest, ctx: AppContext): Promise<Response> {
+  const record = await loadSession(ctx, parseSessionId(request.params.id));
+  return json(200, sessionView(record));
+}
+
+type Change = PatchSessionInput & { replace: boolean };
+
+/** Applies a change: renders once, stores with compare-and-set, publishes the new frame. */
+async function writeSession(request: IRequest, ctx: AppContext, replace: boolean): Promise<Response> {
+  const id = parseSessionId(request.params.id);
+  // 401 before anything is read: no credentials, no further work.
+  if (bearerToken(request) === null) await authorize(request, []);
+  let record = await loadSession(ctx, id);
+  await authorize(request, [record.tokenHash, await ctx.apiKeyHash]);
+
+  const schema = replace ? ReplaceSessionBody : PatchSessionBody;
+  const change: Change = { ...parseBody(schema, await readJsonBody(request, ctx.limits.maxBodyBytes)), replace };
+  const ttl =
+    change.expire === undefined
+      ? undefined
+      : parseExpire(change.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
+  const parsed = change.template === undefined ? null : ctx.renderer.parse(change.template);
+
+  // Another writer may win between read and write; re-apply the change to its result.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const args = nextArgs(record.args, change);
+    ctx.renderer.checkArgs(args);
+    const template = change.template ?? record.template;
+    const frame = await ctx.renderer.render(parsed ?? ctx.renderer.parse(template), args);
+    const now = ctx.now();
+    const next: SessionRecord = {
+      ...record,
+      template,
+      args,
+      frame,
+      version: record.version + 1,
+      updatedAt: now,
+      expiresAt: ttl === undefined ? record.expiresAt : now + ttl * 1000,
+    };
+    const result = await ctx.store.update(next, { expectVersion: record.version, ttlSeconds: ttl });
+    if (result === "updated") {
+      await ctx.store.publish(id, encodeMessage({ type: "frame", version: next.version, frame }));
+      return json(200, sessionView(next));
+    }
+    if (result === "missing") throw notFound(`session ${id}`);
+    record = await loadSession(ctx, id);
+  }
+  throw new AppError(409, "write_conflict", "the session changed concurrently too often; retry");
+}
+
+function nextArgs(current: Record<string, unknown>, change: Change): Record<string, unknown> {
+  if (change.replace) return change.args ?? {};
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(change.args ?? {})) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+/** PUT /api/session/:id: replaces args (and optionally template, expire). */
+export const replaceSession = (request: IRequest, ctx: AppContext) => writeSession(request, ctx, true);
+
+/** PATCH /api/session/:id: merges args; a null value removes a key. */
+export const patchSession = (request: IRequest, ctx: AppContext) => writeSession(request, ctx, false);
+
+/** DELETE /api/session/:id: removes the session and ends its streams everywhere. */
+export async function deleteSession(request: IRequest, ctx: AppContext): Promise<Response> {
+  const id = parseSessionId(request.params.id);
+  if (bearerToken(request) === null) await authorize(request, []);
+  const record = await loadSession(ctx, id);
+  await authorize(request, [record.tokenHash, await ctx.apiKeyHash]);
+  if (await ctx.store.delete(id)) {
+    await ctx.store.publish(id, encodeMessage({ type: "end", reason: "deleted" }));
+  }
+  return new Response(null, { status: 204 });
+}

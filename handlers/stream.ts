@@ -1,0 +1,79 @@
+import type { IRequest } from "itty-router";
+import type { AppContext } from "./context.js";
+import { notFound } from "./errors.js";
+import { parseSessionId } from "./ids.js";
+import { SVG_SECURITY_HEADERS } from "./respond.js";
+import type { SessionRecord } from "./store.js";
+import { StreamViewer } from "./stream-viewer.js";
+import { isTopLevelNavigation, parseStreamOptions } from "./stream-options.js";
+
+const STREAM_HEADERS = {
+  ...SVG_SECURITY_HEADERS,
+  "Cache-Control": "no-cache, no-store",
+  "X-Accel-Buffering": "no",
+};
+
+/** GET /stream/:id: the live image. */
+export async function streamSession(request: IRequest, ctx: AppContext): Promise<Response> {
+  const id = parseSessionId(request.params.id);
+  const url = new URL(request.url);
+  if (isTopLevelNavigation(request)) {
+    return new Response(null, { status: 303, headers: { Location: `/session/${id}`, "Cache-Control": "no-store" } });
+  }
+  const options = parseStreamOptions(url, request, ctx.limits);
+  if (options.asBot) return snapshotResponse(request, await loadFrame(ctx, id));
+
+  let channel: Awaited<ReturnType<typeof ctx.hub.join>> | undefined;
+  const viewer = new StreamViewer({
+    keepAliveMs: options.keepAliveMs,
+    doubleFrame: options.doubleFrame,
+    onClose: () => channel && ctx.hub.leave(channel, viewer),
+  });
+  // Subscribe first, then read: a frame published in between is then not missed.
+  channel = await ctx.hub.join(id, viewer);
+  let record: SessionRecord | null;
+  try {
+    record = await ctx.store.get(id);
+  } catch (error) {
+    ctx.hub.leave(channel, viewer);
+    throw error;
+  }
+  if (!record) {
+    ctx.hub.leave(channel, viewer);
+    throw notFound(`session ${id}`);
+  }
+  channel.offer(record.version, record.frame);
+  const joined = channel;
+  const begin = () => joined.current && viewer.start(joined.encoder.head, joined.current);
+  if (options.delayedStartMs > 0) setTimeout(begin, options.delayedStartMs);
+  else begin();
+  return new Response(viewer.body, {
+    status: 200,
+    headers: { ...STREAM_HEADERS, "Content-Type": channel.encoder.contentType },
+  });
+}
+
+async function loadFrame(ctx: AppContext, id: string): Promise<SessionRecord> {
+  const record = await ctx.store.get(id);
+  if (!record) throw notFound(`session ${id}`);
+  return record;
+}
+
+/** The current frame as a plain SVG, revalidated on every view (the form image proxies accept). */
+function snapshotResponse(request: Request, record: SessionRecord): Response {
+  const etag = `"${record.createdAt.toString(36)}-${record.version}"`;
+  const headers = { ...SVG_SECURITY_HEADERS, "Cache-Control": "no-cache", ETag: etag };
+  const match = request.headers.get("if-none-match");
+  if (match && match.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(record.frame, {
+    status: 200,
+    headers: { ...headers, "Content-Type": "image/svg+xml; charset=utf-8" },
+  });
+}
+
+/** GET /svg/:id */
+export async function snapshotSession(request: IRequest, ctx: AppContext): Promise<Response> {
+  return snapshotResponse(request, await loadFrame(ctx, parseSessionId(request.params.id)));
+}

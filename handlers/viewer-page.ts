@@ -1,0 +1,57 @@
+import type { IRequest } from "itty-router";
+import { baseUrl, type AppContext } from "./context.js";
+import { notFound } from "./errors.js";
+import { parseSessionId } from "./ids.js";
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * GET /session/:id: a small page where a person sees the live image and copies the snippet
+ * to embed it. Browsers that navigate to a stream URL are sent here.
+ */
+export async function viewerPage(request: IRequest, ctx: AppContext): Promise<Response> {
+  const id = parseSessionId(request.params.id);
+  if (!(await ctx.store.get(id))) throw notFound(`session ${id}`);
+  const base = baseUrl(ctx, request);
+  const stream = `${base}/stream/${id}`;
+  const snapshot = `${base}/svg/${id}`;
+  const snippets = [
+    ["HTML (live)", `<img src="${stream}" alt="${id}">`],
+    ["Markdown (live where streams are allowed)", `![${id}](${stream})`],
+    ["Markdown for GitHub (a fresh snapshot per view)", `![${id}](${snapshot})`],
+  ];
+  const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${escapeHtml(id)} · realtime-svg</title>
+<style>
+body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:52rem;padding:0 1rem;color:#222}
+.live{border:1px dashed #bbb;padding:1rem;display:inline-block;background:#fafafa}
+textarea{width:100%;font:13px ui-monospace,monospace;height:3.2em;resize:none}
+button{margin:.2rem 0 1rem}
+</style></head><body>
+<h1>${escapeHtml(id)}</h1>
+<div class="live"><img src="/stream/${escapeHtml(id)}" alt="live image of ${escapeHtml(id)}"></div>
+${snippets
+  .map(
+    ([label, code], i) =>
+      `<h2>${escapeHtml(label!)}</h2><textarea id="s${i}" readonly>${escapeHtml(code!)}</textarea>` +
+      `<br><button data-copy="s${i}">Copy</button>`,
+  )
+  .join("\n")}
+<script nonce="${nonce}">
+for (const b of document.querySelectorAll("button[data-copy]"))
+  b.onclick = () => navigator.clipboard.writeText(document.getElementById(b.dataset.copy).value);
+</script>
+</body></html>`;
+  return new Response(html, {
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "no-store",
+      "Content-Security-Policy": `default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+    },
+  });
+}

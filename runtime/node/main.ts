@@ -1,0 +1,40 @@
+import { ConfigError, helpText, loadConfig, redactedConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { startServer } from "./server.js";
+import { storeFromConfig } from "./store-from-config.js";
+
+const argv = process.argv.slice(2);
+if (argv.includes("--help") || argv.includes("-h")) {
+  process.stdout.write(helpText());
+  process.exit(0);
+}
+
+let config;
+try {
+  config = loadConfig(process.env, argv);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`realtime-svg: ${error.message}\n`);
+  process.exit(2);
+}
+
+const log = createLogger(config.logLevel);
+const store = storeFromConfig(config);
+const running = await startServer(config, store, log);
+log.info({ url: running.url, store: store.kind, config: redactedConfig(config) }, "listening");
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, "shutting down");
+    running.shutdown().then(
+      () => {
+        log.info("stopped");
+        process.exit(0);
+      },
+      (error) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

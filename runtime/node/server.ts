@@ -1,0 +1,80 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import type { Logger } from "pino";
+import { createApp, type App } from "../../handlers/app.js";
+import type { Store } from "../../handlers/store.js";
+import type { Config } from "./config.js";
+
+export interface RunningServer {
+  app: App;
+  server: Server;
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** Graceful stop: not ready, end streams with their final boundary, close within the grace period. */
+  shutdown(): Promise<void>;
+}
+
+/** Query parameters whose values never reach a log line. */
+const SECRET_QUERY = /([?&](?:token|api_key|write_token)=)[^&]*/gi;
+
+function logRequests(listener: (req: IncomingMessage, res: ServerResponse) => unknown, log: Logger) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    res.once("close", () => {
+      log.info(
+        {
+          method: req.method,
+          path: req.url?.replace(SECRET_QUERY, "$1***"),
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+          completed: res.writableFinished,
+          ua: req.headers["user-agent"],
+        },
+        "request",
+      );
+    });
+    return listener(req, res);
+  };
+}
+
+export async function startServer(config: Config, store: Store, log: Logger): Promise<RunningServer> {
+  const app = createApp(store, {
+    limits: config.limits,
+    apiKey: config.apiKey,
+    publicUrl: config.publicUrl,
+    onError: (error) => log.error({ err: error }, "request failed"),
+  });
+  const listener = getRequestListener((request) => app.fetch(request), { hostname: config.host });
+  const server = createServer(logRequests(listener, log));
+  // Streams live for hours; only the request head has a deadline.
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${address.port}`;
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      app.shutdown();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), config.shutdownGraceMs);
+      });
+      if ((await Promise.race([closed, grace])) === "timeout") {
+        log.warn({ graceMs: config.shutdownGraceMs }, "grace period over; closing remaining connections");
+        server.closeAllConnections();
+        await closed;
+      }
+      clearTimeout(timer);
+      await store.close().catch((error) => log.warn({ err: error }, "store close failed"));
+    })());
+  return { app, server, url, shutdown };
+}
