@@ -3,12 +3,14 @@ import type { Hub } from "./hub.js";
 import { DEFAULT_LIMITS, type AppOptions, type Limits } from "./options.js";
 import { Renderer } from "./render.js";
 import type { Store } from "./store.js";
+import { WriteQueue } from "./write-queue.js";
 
 /** What every handler receives besides the request. Built once per app. */
 export interface AppContext {
   store: Store;
   hub: Hub;
   renderer: Renderer;
+  writes: WriteQueue;
   limits: Limits;
   /** SHA-256 of the server API key, when one is configured. */
   apiKeyHash: Promise<string | undefined>;
@@ -29,6 +31,7 @@ export function createContext(
     store,
     hub,
     renderer: new Renderer(limits),
+    writes: new WriteQueue(),
     limits,
     apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),
     publicUrl: options.publicUrl?.replace(/\/+$/, ""),

@@ -10,7 +10,7 @@ export interface Limits {
   maxFrameBytes: number;
   /** Wall-clock budget of one render, ms (LiquidJS renderLimit). */
   renderTimeoutMs: number;
-  /** Memory budget of one render, bytes (LiquidJS memoryLimit counts string allocations). */
+  /** Memory budget of one render (LiquidJS memoryLimit: characters of strings built plus elements of ranges, summed over the render); also bounds the time spent allocating ranges, which the time budget cannot interrupt. */
   renderMemoryBytes: number;
   /** Session lifetime when a request names none, seconds. */
   defaultExpireSeconds: number;
@@ -33,7 +33,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxArgsBytes: 64 * 1024,
   maxFrameBytes: 1024 * 1024,
   renderTimeoutMs: 250,
-  renderMemoryBytes: 16 * 1024 * 1024,
+  renderMemoryBytes: 2 * 1024 * 1024,
   defaultExpireSeconds: 24 * 60 * 60,
   maxExpireSeconds: 30 * 24 * 60 * 60,
   keepAliveMs: 25_000,

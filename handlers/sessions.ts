@@ -16,6 +16,9 @@ import {
 } from "./schema.js";
 import type { SessionRecord } from "./store.js";
 
+/** Compare-and-set attempts before a write gives up with 409 (writers on other replicas). */
+const MAX_WRITE_ATTEMPTS = 10;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function sessionView(record: SessionRecord) {
@@ -93,7 +96,7 @@ async function writeSession(request: IRequest, ctx: AppContext, replace: boolean
   const id = parseSessionId(request.params.id);
   // 401 before anything is read: no credentials, no further work.
   if (bearerToken(request) === null) await authorize(request, []);
-  let record = await loadSession(ctx, id);
+  const record = await loadSession(ctx, id);
   await authorize(request, [record.tokenHash, await ctx.apiKeyHash]);
 
   const schema = replace ? ReplaceSessionBody : PatchSessionBody;
@@ -103,9 +106,23 @@ async function writeSession(request: IRequest, ctx: AppContext, replace: boolean
       ? undefined
       : parseExpire(change.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
   const parsed = change.template === undefined ? null : ctx.renderer.parse(change.template);
+  return ctx.writes.run(id, () => applyChange(ctx, record, change, parsed, ttl));
+}
 
+async function applyChange(
+  ctx: AppContext,
+  record: SessionRecord,
+  change: Change,
+  parsed: ReturnType<AppContext["renderer"]["parse"]> | null,
+  ttl: number | undefined,
+): Promise<Response> {
+  const id = record.id;
   // Another writer may win between read and write; re-apply the change to its result.
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    if (attempt > 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      record = await loadSession(ctx, id);
+    }
     const args = nextArgs(record.args, change);
     ctx.renderer.checkArgs(args);
     const template = change.template ?? record.template;
@@ -126,7 +143,6 @@ async function writeSession(request: IRequest, ctx: AppContext, replace: boolean
       return json(200, sessionView(next));
     }
     if (result === "missing") throw notFound(`session ${id}`);
-    record = await loadSession(ctx, id);
   }
   throw new AppError(409, "write_conflict", "the session changed concurrently too often; retry");
 }

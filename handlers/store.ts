@@ -43,6 +43,8 @@ export interface SubscribeHandlers {
 
 export interface Store {
   readonly kind: string;
+  /** Waits (bounded) for the first connection, where there is one to make. */
+  connect?(): Promise<void>;
   get(id: string): Promise<SessionRecord | null>;
   /** Atomically store the record only if no session with this id exists. false when it does. */
   create(record: SessionRecord, ttlSeconds: number): Promise<boolean>;

@@ -23,14 +23,15 @@ export async function streamSession(request: IRequest, ctx: AppContext): Promise
   const options = parseStreamOptions(url, request, ctx.limits);
   if (options.asBot) return snapshotResponse(request, await loadFrame(ctx, id));
 
-  let channel: Awaited<ReturnType<typeof ctx.hub.join>> | undefined;
+  let leave = () => {};
   const viewer = new StreamViewer({
     keepAliveMs: options.keepAliveMs,
     doubleFrame: options.doubleFrame,
-    onClose: () => channel && ctx.hub.leave(channel, viewer),
+    onClose: () => leave(),
   });
   // Subscribe first, then read: a frame published in between is then not missed.
-  channel = await ctx.hub.join(id, viewer);
+  const channel = await ctx.hub.join(id, viewer);
+  leave = () => ctx.hub.leave(channel, viewer);
   let record: SessionRecord | null;
   try {
     record = await ctx.store.get(id);
@@ -43,8 +44,7 @@ export async function streamSession(request: IRequest, ctx: AppContext): Promise
     throw notFound(`session ${id}`);
   }
   channel.offer(record.version, record.frame);
-  const joined = channel;
-  const begin = () => joined.current && viewer.start(joined.encoder.head, joined.current);
+  const begin = () => channel.current && viewer.start(channel.encoder.head, channel.current);
   if (options.delayedStartMs > 0) setTimeout(begin, options.delayedStartMs);
   else begin();
   return new Response(viewer.body, {

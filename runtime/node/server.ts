@@ -39,6 +39,8 @@ function logRequests(listener: (req: IncomingMessage, res: ServerResponse) => un
 }
 
 export async function startServer(config: Config, store: Store, log: Logger): Promise<RunningServer> {
+  // Serve even when the store is down at boot: /ready says so, and the store reconnects by itself.
+  await store.connect?.().catch((error: unknown) => log.warn({ err: error }, "store not reachable yet; starting anyway"));
   const app = createApp(store, {
     limits: config.limits,
     apiKey: config.apiKey,

@@ -1,0 +1,43 @@
+/**
+ * Key schema shared by every Redis-backed store (TCP and HTTP), so both can share one Redis and
+ * see each other's sessions and channels. Every key and channel starts with the prefix; ids are
+ * validated by handlers before they get here.
+ */
+
+export const DEFAULT_PREFIX = "rsvg:";
+
+const PREFIX_PATTERN = /^[A-Za-z0-9._:-]{0,64}$/;
+
+/** Returns the prefix unchanged, or throws: a prefix with spaces or glob characters would make
+ *  keys ambiguous and `PUBSUB CHANNELS <prefix>*` / SCAN patterns unsafe. */
+export function validatePrefix(prefix: string): string {
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new TypeError(
+      `invalid key prefix ${JSON.stringify(prefix)}: use at most 64 of A-Z a-z 0-9 . _ : -`,
+    );
+  }
+  return prefix;
+}
+
+export const sessionKey = (prefix: string, id: string): string => `${prefix}session:${id}`;
+export const channelKey = (prefix: string, channel: string): string => `${prefix}channel:${channel}`;
+export const ownerKey = (prefix: string, owner: string): string => `${prefix}owner:${owner}`;
+
+/**
+ * Contract checks every Store implementation applies the same way (kept here so the memory,
+ * redis and upstash stores cannot drift apart).
+ */
+
+/** A payload travels as one SSE line over the HTTP transport, so it may hold no line break. */
+export function assertPayload(payload: string): void {
+  if (typeof payload !== "string" || /[\r\n]/.test(payload)) {
+    throw new TypeError("a published payload must be a string without raw line breaks");
+  }
+}
+
+/** Redis `EX` takes a positive integer; reject anything else before it reaches a store. */
+export function assertTtlSeconds(ttlSeconds: number): void {
+  if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) {
+    throw new RangeError(`ttlSeconds must be a positive integer, got ${String(ttlSeconds)}`);
+  }
+}

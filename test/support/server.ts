@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import type { Store } from "../../handlers/store.js";
+import { loadConfig } from "../../runtime/node/config.js";
+import { startServer, type RunningServer } from "../../runtime/node/server.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The Node host in this process on a free port, with settings given as environment variables. */
+export async function startInProcess(store: Store, env: Record<string, string> = {}): Promise<RunningServer> {
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", ...env });
+  return startServer(config, store, pino({ level: "silent" }));
+}
+
+export interface ServerProcess {
+  url: string;
+  process: ChildProcess;
+  logs: string[];
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The real entry point (runtime/node/main.ts) as a child process, as a replica would run. */
+export async function spawnServer(env: Record<string, string> = {}, args: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "runtime/node/main.ts", ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  child.stderr!.on("data", (chunk) => logs.push(String(chunk)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join("")}`)), 20_000);
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      logs.push(line);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === "listening" && entry.url) {
+          clearTimeout(timer);
+          resolve(entry.url);
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code}:\n${logs.join("\n")}`)));
+  });
+  return {
+    url,
+    process: child,
+    logs,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
