@@ -154,10 +154,12 @@ export function helpText(): string {
 
 /** The configuration with secrets masked, for the startup log line. */
 export function redactedConfig(config: Config): Record<string, unknown> {
-  return {
+  const shown: Record<string, unknown> = {
     ...config,
     redisUrl: config.redisUrl?.replace(/\/\/([^@/]*)@/, "//***@"),
     redisPassword: config.redisPassword ? "***" : undefined,
     apiKey: config.apiKey ? "***" : undefined,
   };
+  for (const key of Object.keys(shown)) if (shown[key] === undefined) delete shown[key];
+  return shown;
 }

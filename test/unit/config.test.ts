@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { helpText, loadConfig, redactedConfig, SETTINGS } from "../../runtime/node/config.js";
 
@@ -38,6 +39,15 @@ describe("configuration", () => {
   it("documents every setting in --help", () => {
     const help = helpText();
     for (const setting of SETTINGS) expect(help).toContain(setting.env);
+  });
+
+  it("lists every setting with its default in the README's configuration table", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const setting of SETTINGS) {
+      const row = readme.split("\n").find((line) => line.startsWith(`| \`${setting.env}\` |`));
+      expect(row, setting.env).toBeDefined();
+      if (setting.fallback) expect(row).toContain(`\`${setting.fallback}\``);
+    }
   });
 
   it("masks secrets for logging", () => {
