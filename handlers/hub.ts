@@ -65,6 +65,11 @@ export class Hub {
     return count;
   }
 
+  /** Local viewers of one session (0 when the process holds no channel for it). */
+  viewersOf(id: string): number {
+    return this.channels.get(id)?.viewers.size ?? 0;
+  }
+
   /** Adds a viewer to a session's channel; resolves once the channel's subscription is live. */
   async join(id: string, viewer: Viewer): Promise<Channel> {
     let channel = this.channels.get(id);

@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Store } from "../handlers/store.js";
 import type { RunningServer } from "../runtime/node/server.js";
@@ -8,12 +9,24 @@ import { startInProcess } from "./support/server.js";
 
 const TEMPLATE =
   '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="4" y="26">{{ label }}: {{ value }}</text></svg>';
+const prefix = `test-http-${crypto.randomUUID()}:`;
 const stores: Array<[string, () => Store]> = [
   ["memory", () => new MemoryStore()],
-  ["redis", () => new RedisStore({ url: inject("redisUrl"), prefix: `test-http-${crypto.randomUUID()}:` })],
+  ["redis", () => new RedisStore({ url: inject("redisUrl"), prefix })],
 ];
 
-describe.each(stores)("HTTP API on the %s store", (_name, makeStore) => {
+/** Subscribers Redis itself counts on a session's channel. */
+async function redisSubscribers(id: string): Promise<number> {
+  const client = new Redis(inject("redisUrl"));
+  try {
+    const reply = (await client.pubsub("NUMSUB", `${prefix}channel:${id}`)) as [string, number];
+    return Number(reply[1]);
+  } finally {
+    client.disconnect();
+  }
+}
+
+describe.each(stores)("HTTP API on the %s store", (storeName, makeStore) => {
   let server: RunningServer;
   let base: string;
   let counter = 0;
@@ -329,10 +342,11 @@ describe.each(stores)("HTTP API on the %s store", (_name, makeStore) => {
       const controller = new AbortController();
       const stream = readMultipart(await fetch(`${base}/stream/${id}`, { signal: controller.signal }));
       await stream.next();
-      expect(server.app.hub.channelCount).toBeGreaterThanOrEqual(1);
-      const before = server.app.hub.viewerCount;
+      expect(server.app.hub.viewersOf(id)).toBe(1);
+      if (storeName === "redis") expect(await redisSubscribers(id)).toBe(1);
       controller.abort();
-      await expect.poll(() => server.app.hub.viewerCount, { timeout: 2_000 }).toBe(before - 1);
+      await expect.poll(() => server.app.hub.viewersOf(id), { timeout: 2_000 }).toBe(0);
+      if (storeName === "redis") await expect.poll(() => redisSubscribers(id), { timeout: 2_000 }).toBe(0);
     });
   });
 
