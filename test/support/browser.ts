@@ -93,6 +93,11 @@ export function hex(rgb: Rgb): string {
   return `#${rgb.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** e.g. "#ff0000 → #00c000" */
+export function trail(colours: readonly Rgb[]): string {
+  return colours.length === 0 ? "(nothing)" : colours.map(hex).join(" → ");
+}
+
 export function sameColour(a: Rgb, b: Rgb, tolerance = 12): boolean {
   return a.every((c, i) => Math.abs(c - b[i]!) <= tolerance);
 }
@@ -100,7 +105,7 @@ export function sameColour(a: Rgb, b: Rgb, tolerance = 12): boolean {
 /** The colour the element shows at its centre, from a real screenshot of it. */
 export async function centreColour(locator: Locator): Promise<Rgb> {
   const png = PNG.sync.read(
-    await locator.screenshot({ animations: "disabled", caret: "hide", scale: "css", timeout: 10_000 }),
+    await locator.screenshot({ scale: "css", timeout: 10_000 }),
   );
   const x = Math.floor(png.width / 2);
   const y = Math.floor(png.height / 2);
@@ -114,8 +119,8 @@ export interface ColourWait {
    * when the frame appeared: it includes that screenshot's own latency), or null if none did.
    */
   ms: number | null;
-  /** Every distinct colour seen in a row, in order (e.g. ["#ff0000", "#00c000"]). */
-  seen: string[];
+  /** The colours seen, in order, each once per run of equal screenshots. */
+  seen: Rgb[];
   /** Screenshots taken, and their mean latency in ms. */
   shots: number;
   shotMs: number;
@@ -129,7 +134,7 @@ export async function waitForColour(
 ): Promise<ColourWait> {
   const interval = options.intervalMs ?? 30;
   const deadline = options.since + options.timeoutMs;
-  const seen: string[] = [];
+  const seen: Rgb[] = [];
   let shots = 0;
   let shooting = 0;
   const result = (ms: number | null): ColourWait => ({ ms, seen, shots, shotMs: Math.round(shooting / shots) });
@@ -139,7 +144,8 @@ export async function waitForColour(
     const taken = performance.now();
     shots++;
     shooting += taken - requested;
-    if (seen.at(-1) !== hex(colour)) seen.push(hex(colour));
+    const last = seen.at(-1);
+    if (!last || !sameColour(last, colour)) seen.push(colour);
     if (sameColour(colour, expected)) return result(Math.round(taken - options.since));
     if (taken >= deadline) return result(null);
     const pause = Math.max(0, Math.min(interval - (taken - requested), deadline - taken));
