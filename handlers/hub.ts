@@ -1,6 +1,6 @@
 import { decodeMessage } from "./channel-message.js";
 import { PartEncoder } from "./multipart.js";
-import type { Store, Unsubscribe } from "./store.js";
+import { StoreUnavailableError, type Store, type Unsubscribe } from "./store.js";
 
 /** A frame as viewers receive it: encoded once per channel, the same bytes for every viewer. */
 export interface Frame {
@@ -90,7 +90,7 @@ export class Hub {
       await Promise.race([
         channel.subscription,
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error("subscription timed out")), this.subscribeTimeoutMs);
+          timer = setTimeout(() => reject(new StoreUnavailableError("subscription timed out")), this.subscribeTimeoutMs);
         }),
       ]);
     } catch (error) {

@@ -36,7 +36,11 @@ describe("when Redis is down", () => {
     expect(write.status).toBe(503);
     expect(await write.json()).toMatchObject({ code: "store_unavailable", error: expect.any(String) });
     expect(performance.now() - started).toBeLessThan(3_000);
-    expect((await fetch(`${server.url}/svg/any`)).status).toBe(503);
+    for (const path of ["/svg/any", "/stream/any", "/api/session/any"]) {
+      const read = await fetch(`${server.url}${path}`);
+      expect(read.status).toBe(503);
+      expect(await read.json()).toMatchObject({ code: "store_unavailable" });
+    }
   });
 
   it("recovers by itself when Redis comes up, and fails again when it goes away", async () => {
