@@ -91,24 +91,28 @@ process.once("exit", () => {
 });
 
 /** Spawns a dedicated, non-persistent redis-server; rejects with code ENOENT if none is installed. */
-export async function startRedisServer(port?: number): Promise<RedisProcess> {
+export async function startRedisServer(port?: number, options: { password?: string } = {}): Promise<RedisProcess> {
   const chosen = port ?? (await freePort());
-  let child = await spawnRedis(chosen);
+  const spawnOne = () => spawnRedis(chosen, options.password);
+  let child = await spawnOne();
   return {
     url: `redis://127.0.0.1:${chosen}`,
     port: chosen,
     stop: () => stopChild(child),
     restart: async () => {
       await stopChild(child);
-      child = await spawnRedis(chosen);
+      child = await spawnOne();
     },
   };
 }
 
-async function spawnRedis(port: number): Promise<ChildProcess> {
+async function spawnRedis(port: number, password?: string): Promise<ChildProcess> {
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    [
+      "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+      ...(password ? ["--requirepass", password] : []),
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -132,7 +136,7 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
     });
   });
   try {
-    await Promise.race([waitForServer(port, child, () => gone), exited]);
+    await Promise.race([waitForServer(port, child, () => gone, password), exited]);
   } catch (err) {
     child.kill("SIGKILL");
     throw err;
@@ -142,10 +146,16 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
 
 /** Polls until the server on `port` is this child: another Redis already on the port would
  *  also answer PING, so compare INFO's process_id. */
-async function waitForServer(port: number, child: ChildProcess, gone: () => boolean): Promise<void> {
+async function waitForServer(
+  port: number,
+  child: ChildProcess,
+  gone: () => boolean,
+  password?: string,
+): Promise<void> {
   const deadline = Date.now() + 10_000;
+  const auth = password ? `AUTH ${password}\r\n` : "";
   while (Date.now() < deadline && !gone()) {
-    const info = await ask(port, "INFO server\r\n").catch(() => "");
+    const info = await ask(port, `${auth}INFO server\r\n`).catch(() => "");
     if (info.includes(`process_id:${child.pid}\r\n`)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
