@@ -6,7 +6,8 @@ import type { AppOptions } from "./options.js";
 import { errorJson, errorResponse } from "./respond.js";
 import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions.js";
 import { snapshotSession, streamSession } from "./stream.js";
-import type { Store } from "./store.js";
+import { NO_METRICS } from "./metrics.js";
+import { StoreUnavailableError, type Store } from "./store.js";
 import { viewerPage } from "./viewer-page.js";
 
 export interface App {
@@ -40,18 +41,27 @@ function routes() {
 }
 
 export function createApp(store: Store, options: CreateAppOptions = {}): App {
-  const report = options.onError ?? ((error: unknown) => console.error(error));
-  const hub = new Hub(store, report);
-  const ctx = createContext(store, hub, options, report);
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const metrics = options.metrics ?? NO_METRICS;
+  const report = (error: unknown) => {
+    if (error instanceof StoreUnavailableError) metrics.storeError();
+    onError(error);
+  };
+  const hub = new Hub(store, { onError: report, now: options.now });
+  const ctx = createContext(store, hub, { ...options, metrics }, report);
   const router = routes();
   return {
     hub,
     async fetch(request) {
+      let response: Response;
       try {
-        return (await router.fetch(request, ctx)) as Response;
+        response = (await router.fetch(request, ctx)) as Response;
       } catch (error) {
-        return errorResponse(error, report);
+        response = errorResponse(error, report);
       }
+      const route = (request as Partial<IRequest>).route ?? "unmatched";
+      metrics.requestObserved(route === "*" ? "unmatched" : route, request.method, response.status);
+      return response;
     },
     shutdown() {
       ctx.shuttingDown = true;

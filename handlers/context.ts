@@ -1,5 +1,6 @@
 import { hashToken } from "./auth.js";
 import type { Hub } from "./hub.js";
+import { NO_METRICS, type Metrics } from "./metrics.js";
 import { DEFAULT_LIMITS, type AppOptions, type Limits } from "./options.js";
 import { Renderer } from "./render.js";
 import type { Store } from "./store.js";
@@ -11,6 +12,7 @@ export interface AppContext {
   hub: Hub;
   renderer: Renderer;
   writes: WriteQueue;
+  metrics: Metrics;
   limits: Limits;
   /** SHA-256 of the server API key, when one is configured. */
   apiKeyHash: Promise<string | undefined>;
@@ -27,10 +29,12 @@ export function createContext(
   report: (error: unknown) => void,
 ): AppContext {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const metrics = options.metrics ?? NO_METRICS;
   return {
     store,
     hub,
-    renderer: new Renderer(limits),
+    renderer: new Renderer(limits, metrics),
+    metrics,
     writes: new WriteQueue(),
     limits,
     apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),

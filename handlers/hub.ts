@@ -1,68 +1,47 @@
+import { Channel, type Viewer } from "./channel.js";
 import { decodeMessage } from "./channel-message.js";
-import { PartEncoder } from "./multipart.js";
-import { StoreUnavailableError, type Store, type Unsubscribe } from "./store.js";
+import { StoreUnavailableError, type Store } from "./store.js";
 
-/** A frame as viewers receive it: encoded once per channel, the same bytes for every viewer. */
-export interface Frame {
-  version: number;
-  svg: string;
-  bytes: Uint8Array;
+export type { Frame, Viewer } from "./channel.js";
+export { Channel } from "./channel.js";
+
+export interface HubOptions {
+  onError: (error: unknown) => void;
+  now?: () => number;
+  subscribeTimeoutMs?: number;
 }
 
-/** One open stream, as the hub sees it. */
-export interface Viewer {
-  deliver(frame: Frame): void;
-  /** The stream is over: write `last` (final frame and close delimiter) and close. */
-  end(last: Uint8Array | null): void;
-}
-
-/** The local viewers of one session and the one subscription that feeds them all. */
-export class Channel {
-  readonly encoder = new PartEncoder();
-  readonly viewers = new Set<Viewer>();
-  current: Frame | null = null;
-  subscription!: Promise<Unsubscribe>;
-
-  constructor(readonly id: string) {}
-
-  /** Makes `svg` the current frame and sends it to every viewer, unless it is not newer. */
-  offer(version: number, svg: string): boolean {
-    if (this.current && version <= this.current.version) return false;
-    this.current = { version, svg, bytes: this.encoder.frame(svg) };
-    for (const viewer of this.viewers) viewer.deliver(this.current);
-    return true;
-  }
-
-  end(): void {
-    const last = this.current ? this.encoder.last(this.current.svg) : null;
-    const viewers = [...this.viewers];
-    this.viewers.clear();
-    for (const viewer of viewers) viewer.end(last);
-  }
-}
+/** Timers are capped (setTimeout overflows past ~24.8 days); a capped timer just checks again. */
+const MAX_TIMER_MS = 60 * 60 * 1000;
+/** Expiry is checked a little after the deadline, so the store has surely dropped the key. */
+const EXPIRY_SLACK_MS = 250;
+const EXPIRY_RETRY_MS = 5_000;
 
 /**
  * The process-local fan-out: one store subscription per session with local viewers, whatever
  * their number; subscribed on the first viewer, unsubscribed after the last. Frames are never
- * rendered here, only forwarded.
+ * rendered here, only forwarded. Streams end when their session is deleted or expires.
  */
 export class Hub {
   private readonly channels = new Map<string, Channel>();
+  private readonly now: () => number;
+  private viewers = 0;
 
   constructor(
     private readonly store: Store,
-    private readonly onError: (error: unknown) => void,
-    private readonly subscribeTimeoutMs = 2_000,
-  ) {}
+    private readonly options: HubOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
+  /** Sessions with local viewers, i.e. channels this process is subscribed to. */
   get channelCount(): number {
     return this.channels.size;
   }
 
+  /** Open streams in this process. */
   get viewerCount(): number {
-    let count = 0;
-    for (const channel of this.channels.values()) count += channel.viewers.size;
-    return count;
+    return this.viewers;
   }
 
   /** Local viewers of one session (0 when the process holds no channel for it). */
@@ -71,26 +50,30 @@ export class Hub {
   }
 
   /** Adds a viewer to a session's channel; resolves once the channel's subscription is live. */
-  async join(id: string, viewer: Viewer): Promise<Channel> {
+  async join(id: string, viewer: Viewer, keepAliveMs: number): Promise<Channel> {
     let channel = this.channels.get(id);
     if (!channel) {
       const created = new Channel(id);
       created.subscription = this.store.subscribe(id, {
         message: (payload) => this.receive(created, payload),
-        resync: () => void this.resync(created),
+        resync: () => void this.refresh(created),
       });
       // A failed subscription must not surface as an unhandled rejection; join reports it.
       created.subscription.catch(() => {});
       this.channels.set(id, created);
       channel = created;
     }
-    channel.viewers.add(viewer);
+    channel.add(viewer, keepAliveMs);
+    this.viewers++;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
         channel.subscription,
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new StoreUnavailableError("subscription timed out")), this.subscribeTimeoutMs);
+          timer = setTimeout(
+            () => reject(new StoreUnavailableError("subscription timed out")),
+            this.options.subscribeTimeoutMs ?? 2_000,
+          );
         }),
       ]);
     } catch (error) {
@@ -103,14 +86,25 @@ export class Hub {
   }
 
   leave(channel: Channel, viewer: Viewer): void {
-    if (!channel.viewers.delete(viewer) || channel.viewers.size > 0) return;
-    this.retire(channel);
+    if (!channel.remove(viewer)) return;
+    this.viewers--;
+    if (channel.viewers.size === 0) this.retire(channel);
+  }
+
+  /** Takes a frame read from the store (or published) and the session's expiry. */
+  offer(channel: Channel, version: number, frame: string, expiresAt: number): void {
+    channel.offer(version, frame);
+    if (expiresAt !== channel.expiresAt) {
+      channel.expiresAt = expiresAt;
+      this.scheduleExpiry(channel, expiresAt - this.now() + EXPIRY_SLACK_MS);
+    }
   }
 
   /** Ends every local stream of a session (deleted, expired or this process shutting down). */
   end(id: string): void {
     const channel = this.channels.get(id);
     if (!channel) return;
+    this.viewers -= channel.viewers.size;
     channel.end();
     this.retire(channel);
   }
@@ -120,25 +114,40 @@ export class Hub {
   }
 
   private retire(channel: Channel): void {
-    if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
-    channel.subscription.then((unsubscribe) => unsubscribe()).catch(this.onError);
+    channel.stopTimers();
+    if (this.channels.get(channel.id) !== channel) return;
+    this.channels.delete(channel.id);
+    channel.subscription.then((unsubscribe) => unsubscribe()).catch(this.options.onError);
   }
 
   private receive(channel: Channel, payload: string): void {
     const message = decodeMessage(payload);
     if (!message) return;
-    if (message.type === "frame") channel.offer(message.version, message.frame);
+    if (message.type === "frame") this.offer(channel, message.version, message.frame, message.expiresAt);
     else this.end(channel.id);
   }
 
-  /** After a reconnect, messages published meanwhile are lost: re-read the record. */
-  private async resync(channel: Channel): Promise<void> {
+  private scheduleExpiry(channel: Channel, delayMs: number): void {
+    clearTimeout(channel.expiryTimer);
+    if (!Number.isFinite(delayMs)) return;
+    channel.expiryTimer = setTimeout(() => void this.refresh(channel), Math.min(Math.max(delayMs, 0), MAX_TIMER_MS));
+  }
+
+  /**
+   * Re-reads the record: after a reconnect (messages published meanwhile are lost) and when the
+   * session should have expired. A missing record ends the streams.
+   */
+  private async refresh(channel: Channel): Promise<void> {
+    if (this.channels.get(channel.id) !== channel) return;
     try {
       const record = await this.store.get(channel.id);
-      if (record) channel.offer(record.version, record.frame);
-      else if (this.channels.get(channel.id) === channel) this.end(channel.id);
+      if (this.channels.get(channel.id) !== channel) return;
+      if (!record) return this.end(channel.id);
+      channel.expiresAt = Number.NaN; // force a fresh schedule from the record
+      this.offer(channel, record.version, record.frame, record.expiresAt);
     } catch (error) {
-      this.onError(error);
+      this.options.onError(error);
+      this.scheduleExpiry(channel, EXPIRY_RETRY_MS);
     }
   }
 }

@@ -1,3 +1,5 @@
+import type { Metrics } from "./metrics.js";
+
 /** Everything a host passes to the app. Every limit is explicit; hosts read them from config. */
 export interface Limits {
   /** Largest accepted request body, bytes (413 beyond). */
@@ -44,6 +46,8 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 export interface AppOptions {
+  /** Counters and histograms the host exports (see metrics.ts). */
+  metrics?: Metrics;
   limits?: Partial<Limits>;
   /** When set, creating a session needs it, and it may write to any session. */
   apiKey?: string;

@@ -1,5 +1,6 @@
 import { Liquid, type Template } from "liquidjs";
 import { AppError } from "./errors.js";
+import { NO_METRICS, type Metrics } from "./metrics.js";
 import type { Limits } from "./options.js";
 
 type RenderLimits = Pick<
@@ -17,7 +18,10 @@ const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
 export class Renderer {
   private readonly engine: Liquid;
 
-  constructor(private readonly limits: RenderLimits) {
+  constructor(
+    private readonly limits: RenderLimits,
+    private readonly metrics: Metrics = NO_METRICS,
+  ) {
     this.engine = new Liquid({
       outputEscape: "escape",
       ownPropertyOnly: true,
@@ -57,8 +61,10 @@ export class Renderer {
 
   async render(parsed: Template[], args: Record<string, unknown>): Promise<string> {
     let frame: string;
+    const started = performance.now();
     try {
       frame = String(await this.engine.render(parsed, args));
+      this.metrics.renderObserved((performance.now() - started) / 1000);
     } catch (error) {
       const message = (error as Error).message;
       if (/limit exceeded/i.test(message)) {

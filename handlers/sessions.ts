@@ -139,7 +139,8 @@ async function applyChange(
     };
     const result = await ctx.store.update(next, { expectVersion: record.version, ttlSeconds: ttl });
     if (result === "updated") {
-      await ctx.store.publish(id, encodeMessage({ type: "frame", version: next.version, frame }));
+      await ctx.store.publish(id, encodeMessage({ type: "frame", version: next.version, frame, expiresAt: next.expiresAt }));
+      ctx.metrics.framePublished();
       return json(200, sessionView(next));
     }
     if (result === "missing") throw notFound(`session ${id}`);

@@ -25,12 +25,12 @@ export async function streamSession(request: IRequest, ctx: AppContext): Promise
 
   let leave = () => {};
   const viewer = new StreamViewer({
-    keepAliveMs: options.keepAliveMs,
     doubleFrame: options.doubleFrame,
+    metrics: ctx.metrics,
     onClose: () => leave(),
   });
   // Subscribe first, then read: a frame published in between is then not missed.
-  const channel = await ctx.hub.join(id, viewer);
+  const channel = await ctx.hub.join(id, viewer, options.keepAliveMs);
   leave = () => ctx.hub.leave(channel, viewer);
   let record: SessionRecord | null;
   try {
@@ -43,7 +43,7 @@ export async function streamSession(request: IRequest, ctx: AppContext): Promise
     ctx.hub.leave(channel, viewer);
     throw notFound(`session ${id}`);
   }
-  channel.offer(record.version, record.frame);
+  ctx.hub.offer(channel, record.version, record.frame, record.expiresAt);
   const begin = () => channel.current && viewer.start(channel.encoder.head, channel.current);
   if (options.delayedStartMs > 0) setTimeout(begin, options.delayedStartMs);
   else begin();

@@ -1,0 +1,30 @@
+/**
+ * What the app counts. Handlers only call these hooks; a host maps them to its metrics system
+ * (the Node host to Prometheus via prom-client). Gauges such as open streams are read from the
+ * hub when scraped, so they need no hook.
+ */
+export interface Metrics {
+  /** A write stored a new frame and published it. */
+  framePublished(): void;
+  /** A frame (or keep-alive resend) was queued to a viewer's connection. */
+  frameDelivered(): void;
+  /** An unsent frame was replaced by a newer one because its viewer reads too slowly. */
+  frameDropped(): void;
+  /** One render of a template, in seconds. */
+  renderObserved(seconds: number): void;
+  /** A store operation failed (unreachable, timed out). */
+  storeError(): void;
+  /** A request was answered; `route` is the route pattern, e.g. /stream/:id. */
+  requestObserved(route: string, method: string, status: number): void;
+}
+
+const ignore = () => {};
+
+export const NO_METRICS: Metrics = {
+  framePublished: ignore,
+  frameDelivered: ignore,
+  frameDropped: ignore,
+  renderObserved: ignore,
+  storeError: ignore,
+  requestObserved: ignore,
+};
