@@ -11,6 +11,7 @@ export interface Config {
   redisPassword?: string;
   logLevel: string;
   apiKey?: string;
+  metricsToken?: string;
   keyPrefix: string;
   publicUrl?: string;
   shutdownGraceMs: number;
@@ -80,6 +81,7 @@ export const SETTINGS: Setting[] = [
   { env: "REDIS_PASSWORD", describe: "Redis password, with REDIS_HOST (as a Secret provides it)", secret: true, parse: text, assign: (c, v: string) => (c.redisPassword = v) },
   { env: "KEY_PREFIX", describe: "Prefix of every Redis key and channel", fallback: "rsvg:", parse: prefix, assign: (c, v: string) => (c.keyPrefix = v) },
   { env: "API_KEY", describe: "Server API key: needed to create sessions, may write any session", secret: true, parse: text, assign: (c, v: string) => (c.apiKey = v || undefined) },
+  { env: "METRICS_TOKEN", describe: "When set, GET /metrics needs Authorization: Bearer <token>", secret: true, parse: text, assign: (c, v: string) => (c.metricsToken = v || undefined) },
   { env: "PUBLIC_URL", describe: "Base URL for links in API responses (default: the request's origin)", parse: url(["http:", "https:"]), assign: (c, v: string) => (c.publicUrl = v) },
   { env: "LOG_LEVEL", describe: "fatal, error, warn, info, debug, trace or silent", fallback: "info", parse: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), assign: (c, v: string) => (c.logLevel = v) },
   { env: "SHUTDOWN_GRACE_MS", describe: "Longest wait for connections to close after SIGTERM", fallback: "10000", parse: integer(0, 600_000), assign: (c, v: number) => (c.shutdownGraceMs = v) },
@@ -159,6 +161,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     redisUrl: config.redisUrl?.replace(/\/\/([^@/]*)@/, "//***@"),
     redisPassword: config.redisPassword ? "***" : undefined,
     apiKey: config.apiKey ? "***" : undefined,
+    metricsToken: config.metricsToken ? "***" : undefined,
   };
   for (const key of Object.keys(shown)) if (shown[key] === undefined) delete shown[key];
   return shown;

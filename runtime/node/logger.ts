@@ -13,6 +13,7 @@ export function createLogger(level: string): Logger {
         "req.headers.authorization",
         "config.apiKey",
         "config.redisPassword",
+        "config.metricsToken",
         "apiKey",
         "redisPassword",
         "write_token",

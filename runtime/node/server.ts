@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { createApp, type App } from "../../handlers/app.js";
 import type { Store } from "../../handlers/store.js";
 import type { Config } from "./config.js";
+import { createPrometheusMetrics, type PrometheusMetrics } from "./metrics.js";
 
 export interface RunningServer {
   app: App;
@@ -38,17 +39,46 @@ function logRequests(listener: (req: IncomingMessage, res: ServerResponse) => un
   };
 }
 
+/** GET /metrics is answered by the Node host itself: Prometheus is a Node-side concern. */
+function serveMetrics(
+  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
+  metrics: PrometheusMetrics,
+  token: string | undefined,
+) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== "GET" || (req.url !== "/metrics" && !req.url?.startsWith("/metrics?"))) return listener(req, res);
+    if (token && req.headers.authorization !== `Bearer ${token}`) {
+      res.writeHead(401, { "Content-Type": "application/json", "WWW-Authenticate": "Bearer" });
+      res.end(JSON.stringify({ error: "metrics need Authorization: Bearer <METRICS_TOKEN>", code: "unauthorized" }));
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { "Content-Type": metrics.registry.contentType, "Cache-Control": "no-store" });
+        res.end(text);
+      },
+      () => {
+        res.writeHead(500, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ error: "metrics collection failed", code: "internal_error" }));
+      },
+    );
+  };
+}
+
 export async function startServer(config: Config, store: Store, log: Logger): Promise<RunningServer> {
   // Serve even when the store is down at boot: /ready says so, and the store reconnects by itself.
   await store.connect?.().catch((error: unknown) => log.warn({ err: error }, "store not reachable yet; starting anyway"));
+  const metrics = createPrometheusMetrics();
   const app = createApp(store, {
     limits: config.limits,
     apiKey: config.apiKey,
     publicUrl: config.publicUrl,
+    metrics: metrics.hooks,
     onError: (error) => log.error({ err: error }, "request failed"),
   });
+  metrics.watch(app.hub);
   const listener = getRequestListener((request) => app.fetch(request), { hostname: config.host });
-  const server = createServer(logRequests(listener, log));
+  const server = createServer(logRequests(serveMetrics(listener, metrics, config.metricsToken), log));
   // Streams live for hours; only the request head has a deadline.
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;

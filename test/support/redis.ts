@@ -91,9 +91,15 @@ process.once("exit", () => {
 });
 
 /** Spawns a dedicated, non-persistent redis-server; rejects with code ENOENT if none is installed. */
-export async function startRedisServer(port?: number, options: { password?: string } = {}): Promise<RedisProcess> {
+export interface RedisServerOptions {
+  password?: string;
+  /** Persist to an append-only file in this directory, so data survives a restart. */
+  dataDir?: string;
+}
+
+export async function startRedisServer(port?: number, options: RedisServerOptions = {}): Promise<RedisProcess> {
   const chosen = port ?? (await freePort());
-  const spawnOne = () => spawnRedis(chosen, options.password);
+  const spawnOne = () => spawnRedis(chosen, options);
   let child = await spawnOne();
   return {
     url: `redis://127.0.0.1:${chosen}`,
@@ -106,11 +112,14 @@ export async function startRedisServer(port?: number, options: { password?: stri
   };
 }
 
-async function spawnRedis(port: number, password?: string): Promise<ChildProcess> {
+async function spawnRedis(port: number, { password, dataDir }: RedisServerOptions): Promise<ChildProcess> {
+  const persistence = dataDir
+    ? ["--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir]
+    : ["--save", "", "--appendonly", "no"];
   const child = spawn(
     "redis-server",
     [
-      "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+      "--port", String(port), "--bind", "127.0.0.1", ...persistence,
       ...(password ? ["--requirepass", password] : []),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },

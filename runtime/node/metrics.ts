@@ -1,0 +1,66 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Hub } from "../../handlers/hub.js";
+import type { Metrics } from "../../handlers/metrics.js";
+
+export interface PrometheusMetrics {
+  /** The hooks handed to the app. */
+  hooks: Metrics;
+  registry: Registry;
+  /** Gauges read the hub at scrape time; call once the app exists. */
+  watch(hub: Hub): void;
+}
+
+/** The app's metrics in Prometheus text format, plus the process's own (CPU, RSS, event loop). */
+export function createPrometheusMetrics(): PrometheusMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let hub: Hub | undefined;
+
+  new Gauge({
+    name: "rsvg_open_streams",
+    help: "Open stream responses in this process",
+    registers: [registry],
+    collect() {
+      this.set(hub?.viewerCount ?? 0);
+    },
+  });
+  new Gauge({
+    name: "rsvg_subscribed_channels",
+    help: "Session channels this process is subscribed to (sessions with local viewers)",
+    registers: [registry],
+    collect() {
+      this.set(hub?.channelCount ?? 0);
+    },
+  });
+  const published = new Counter({ name: "rsvg_frames_published_total", help: "Frames rendered by a write and published", registers: [registry] });
+  const delivered = new Counter({ name: "rsvg_frames_delivered_total", help: "Frames (including keep-alive resends) queued to viewers", registers: [registry] });
+  const dropped = new Counter({ name: "rsvg_frames_dropped_total", help: "Unsent frames replaced by a newer one for a slow viewer", registers: [registry] });
+  const storeErrors = new Counter({ name: "rsvg_store_errors_total", help: "Store operations that failed (unreachable, timed out)", registers: [registry] });
+  const render = new Histogram({
+    name: "rsvg_render_duration_seconds",
+    help: "Time to render one frame",
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: "rsvg_http_requests_total",
+    help: "HTTP requests by route pattern, method and status",
+    labelNames: ["route", "method", "status"] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    watch(watched) {
+      hub = watched;
+    },
+    hooks: {
+      framePublished: () => published.inc(),
+      frameDelivered: () => delivered.inc(),
+      frameDropped: () => dropped.inc(),
+      renderObserved: (seconds) => render.observe(seconds),
+      storeError: () => storeErrors.inc(),
+      requestObserved: (route, method, status) => requests.inc({ route, method, status: String(status) }),
+    },
+  };
+}
