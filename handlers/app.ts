@@ -5,13 +5,14 @@ import { Hub } from "./hub.js";
 import type { AppOptions } from "./options.js";
 import { errorJson, errorResponse } from "./respond.js";
 import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions.js";
-import { snapshotSession, streamSession } from "./stream.js";
+import { snapshotSession, streamSession, type HostHooks } from "./stream.js";
 import { NO_METRICS } from "./metrics.js";
 import { StoreUnavailableError, type Store } from "./store.js";
 import { viewerPage } from "./viewer-page.js";
 
 export interface App {
-  fetch(request: Request): Promise<Response>;
+  /** `host` may offer per-request abilities, e.g. writing a stream straight to the connection. */
+  fetch(request: Request, host?: HostHooks): Promise<Response>;
   /** Stop being ready and end every open stream with its final boundary. */
   shutdown(): void;
   readonly hub: Hub;
@@ -26,7 +27,7 @@ const notFoundRoute = () => errorJson(404, "not_found", "no such route");
 
 /** The whole HTTP surface, one route per line. */
 function routes() {
-  return Router<IRequest, [AppContext]>()
+  return Router<IRequest, [AppContext, HostHooks | undefined]>()
     .get("/health", health)
     .get("/ready", ready)
     .post("/api/session", createSession)
@@ -52,10 +53,10 @@ export function createApp(store: Store, options: CreateAppOptions = {}): App {
   const router = routes();
   return {
     hub,
-    async fetch(request) {
+    async fetch(request, host) {
       let response: Response;
       try {
-        response = (await router.fetch(request, ctx)) as Response;
+        response = (await router.fetch(request, ctx, host)) as Response;
       } catch (error) {
         response = errorResponse(error, report);
       }

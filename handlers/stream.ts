@@ -4,7 +4,13 @@ import { notFound } from "./errors.js";
 import { parseSessionId } from "./ids.js";
 import { SVG_SECURITY_HEADERS } from "./respond.js";
 import type { SessionRecord } from "./store.js";
+import { directResponse, readableOutlet, type DirectStreams } from "./outlet.js";
 import { StreamViewer } from "./stream-viewer.js";
+
+/** Per-request abilities a host may offer the handlers. */
+export interface HostHooks {
+  directStreams?: DirectStreams;
+}
 import { isTopLevelNavigation, parseStreamOptions } from "./stream-options.js";
 
 const STREAM_HEADERS = {
@@ -14,7 +20,7 @@ const STREAM_HEADERS = {
 };
 
 /** GET /stream/:id: the live image. */
-export async function streamSession(request: IRequest, ctx: AppContext): Promise<Response> {
+export async function streamSession(request: IRequest, ctx: AppContext, host?: HostHooks): Promise<Response> {
   const id = parseSessionId(request.params.id);
   const url = new URL(request.url);
   if (isTopLevelNavigation(request)) {
@@ -23,34 +29,35 @@ export async function streamSession(request: IRequest, ctx: AppContext): Promise
   const options = parseStreamOptions(url, request, ctx.limits);
   if (options.asBot) return snapshotResponse(request, await loadFrame(ctx, id));
 
-  let leave = () => {};
-  const viewer = new StreamViewer({
-    doubleFrame: options.doubleFrame,
-    metrics: ctx.metrics,
-    onClose: () => leave(),
-  });
+  const viewer = new StreamViewer(ctx.hub, ctx.metrics, options.doubleFrame);
   // Subscribe first, then read: a frame published in between is then not missed.
-  const channel = await ctx.hub.join(id, viewer, options.keepAliveMs);
-  leave = () => ctx.hub.leave(channel, viewer);
+  const channel = await viewer.join(id, options.keepAliveMs);
   let record: SessionRecord | null;
   try {
     record = await ctx.store.get(id);
   } catch (error) {
-    ctx.hub.leave(channel, viewer);
+    viewer.closed();
     throw error;
   }
   if (!record) {
-    ctx.hub.leave(channel, viewer);
+    viewer.closed();
     throw notFound(`session ${id}`);
   }
   ctx.hub.offer(channel, record.version, record.frame, record.expiresAt);
-  const begin = () => channel.current && viewer.start(channel.encoder.head, channel.current);
-  if (options.delayedStartMs > 0) setTimeout(begin, options.delayedStartMs);
-  else begin();
-  return new Response(viewer.body, {
-    status: 200,
-    headers: { ...STREAM_HEADERS, "Content-Type": channel.encoder.contentType },
-  });
+
+  const headers = { ...STREAM_HEADERS, "Content-Type": channel.encoder.contentType };
+  let response: Response;
+  if (host?.directStreams) {
+    viewer.attach(host.directStreams.open(200, headers, viewer));
+    response = directResponse();
+  } else {
+    const { outlet, body } = readableOutlet(viewer);
+    viewer.attach(outlet);
+    response = new Response(body, { status: 200, headers });
+  }
+  if (options.delayedStartMs > 0) setTimeout(() => viewer.start(), options.delayedStartMs);
+  else viewer.start();
+  return response;
 }
 
 async function loadFrame(ctx: AppContext, id: string): Promise<SessionRecord> {

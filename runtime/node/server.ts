@@ -1,10 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { getRequestListener } from "@hono/node-server";
+import { getRequestListener, type HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Logger } from "pino";
 import { createApp, type App } from "../../handlers/app.js";
+import { wasSentDirectly } from "../../handlers/outlet.js";
 import type { Store } from "../../handlers/store.js";
 import type { Config } from "./config.js";
+import { directStreams } from "./direct-streams.js";
+import { logRequests } from "./request-log.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "./metrics.js";
 
 export interface RunningServer {
@@ -14,29 +18,6 @@ export interface RunningServer {
   url: string;
   /** Graceful stop: not ready, end streams with their final boundary, close within the grace period. */
   shutdown(): Promise<void>;
-}
-
-/** Query parameters whose values never reach a log line. */
-const SECRET_QUERY = /([?&](?:token|api_key|write_token)=)[^&]*/gi;
-
-function logRequests(listener: (req: IncomingMessage, res: ServerResponse) => unknown, log: Logger) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const started = performance.now();
-    res.once("close", () => {
-      log.info(
-        {
-          method: req.method,
-          path: req.url?.replace(SECRET_QUERY, "$1***"),
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-          completed: res.writableFinished,
-          ua: req.headers["user-agent"],
-        },
-        "request",
-      );
-    });
-    return listener(req, res);
-  };
 }
 
 /** GET /metrics is answered by the Node host itself: Prometheus is a Node-side concern. */
@@ -77,7 +58,13 @@ export async function startServer(config: Config, store: Store, log: Logger): Pr
     onError: (error) => log.error({ err: error }, "request failed"),
   });
   metrics.watch(app.hub);
-  const listener = getRequestListener((request) => app.fetch(request), { hostname: config.host });
+  const listener = getRequestListener(
+    async (request, env) => {
+      const response = await app.fetch(request, { directStreams: directStreams((env as HttpBindings).outgoing) });
+      return wasSentDirectly(response) ? RESPONSE_ALREADY_SENT : response;
+    },
+    { hostname: config.host },
+  );
   const server = createServer(logRequests(serveMetrics(listener, metrics, config.metricsToken), log));
   // Streams live for hours; only the request head has a deadline.
   server.requestTimeout = 0;

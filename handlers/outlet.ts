@@ -1,0 +1,58 @@
+/**
+ * Where a viewer's bytes go. Portable hosts get a ReadableStream body; a host that can write to
+ * its connection directly (the Node host) offers DirectStreams, which skips the web-stream
+ * machinery that otherwise dominates the memory of an idle stream.
+ */
+export interface Outlet {
+  /** true when the consumer can take a chunk now. */
+  ready(): boolean;
+  write(chunk: Uint8Array): void;
+  close(): void;
+}
+
+/** What an outlet tells its viewer. */
+export interface OutletEvents {
+  /** The consumer can take more: send the pending frame. */
+  drained(): void;
+  /** The client went away. */
+  closed(): void;
+}
+
+/** Offered by a host per request: send the response head now and write bytes directly. */
+export interface DirectStreams {
+  open(status: number, headers: Record<string, string>, events: OutletEvents): Outlet;
+}
+
+/** A ReadableStream that holds at most one queued chunk; pulls ask the viewer for more. */
+export function readableOutlet(events: OutletEvents): { outlet: Outlet; body: ReadableStream<Uint8Array> } {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => {
+        controller = c;
+      },
+      pull: () => events.drained(),
+      cancel: () => events.closed(),
+    },
+    { highWaterMark: 1 },
+  );
+  return {
+    body,
+    outlet: {
+      ready: () => (controller.desiredSize ?? 0) > 0,
+      write: (chunk) => controller.enqueue(chunk),
+      close: () => controller.close(),
+    },
+  };
+}
+
+/** The response a handler returns when it has already answered through DirectStreams. */
+const directlySent = new WeakSet<Response>();
+
+export function directResponse(): Response {
+  const response = new Response(null, { status: 200 });
+  directlySent.add(response);
+  return response;
+}
+
+export const wasSentDirectly = (response: Response) => directlySent.has(response);

@@ -1,0 +1,48 @@
+import type { ServerResponse } from "node:http";
+import type { DirectStreams, Outlet, OutletEvents } from "../../handlers/outlet.js";
+
+const EVENTS = Symbol("rsvg.outletEvents");
+type Tagged = ServerResponse & { [EVENTS]?: OutletEvents };
+
+// Shared listeners (no closure per stream): the viewer is found on the response itself.
+function onDrain(this: Tagged) {
+  this[EVENTS]?.drained();
+}
+function onClose(this: Tagged) {
+  const events = this[EVENTS];
+  this[EVENTS] = undefined;
+  events?.closed();
+}
+
+/** Node's backpressure as an Outlet: ready until write() says the socket is backed up. */
+class ResponseOutlet implements Outlet {
+  constructor(private readonly response: ServerResponse) {}
+  ready(): boolean {
+    return !this.response.writableNeedDrain;
+  }
+  write(chunk: Uint8Array): void {
+    this.response.write(chunk);
+  }
+  close(): void {
+    this.response.end();
+  }
+}
+
+/**
+ * Lets stream handlers write to the Node response directly (answered to @hono/node-server with
+ * RESPONSE_ALREADY_SENT) instead of through a web ReadableStream: per idle stream that saves the
+ * reader, its pending read and the bridge's closures and promises, about half of an open stream's
+ * heap. Backpressure is Node's own: writableNeedDrain, then 'drain'.
+ */
+export function directStreams(response: ServerResponse): DirectStreams {
+  return {
+    open(status, headers, events) {
+      response.writeHead(status, headers);
+      response.flushHeaders();
+      (response as Tagged)[EVENTS] = events;
+      response.on("drain", onDrain);
+      response.once("close", onClose);
+      return new ResponseOutlet(response);
+    },
+  };
+}

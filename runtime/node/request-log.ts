@@ -1,0 +1,34 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** Query parameters whose values never reach a log line. */
+const SECRET_QUERY = /([?&](?:token|api_key|write_token)=)[^&]*/gi;
+const STARTED = Symbol("rsvg.started");
+
+/**
+ * One JSON line per request, written when the response closes (for streams: when they end).
+ * The close listener is shared, not a closure per request: streams are many and long-lived.
+ */
+export function logRequests(listener: Listener, log: Logger): Listener {
+  function onClose(this: ServerResponse & { [STARTED]?: number }) {
+    const req = this.req;
+    log.info(
+      {
+        method: req.method,
+        path: req.url?.replace(SECRET_QUERY, "$1***"),
+        status: this.statusCode,
+        ms: Math.round(performance.now() - (this[STARTED] ?? 0)),
+        completed: this.writableFinished,
+        ua: req.headers["user-agent"],
+      },
+      "request",
+    );
+  }
+  return (req, res) => {
+    (res as ServerResponse & { [STARTED]?: number })[STARTED] = performance.now();
+    res.once("close", onClose);
+    return listener(req, res);
+  };
+}
