@@ -14,7 +14,9 @@ import {
 } from "../handlers/store.js";
 import { MemoryStore } from "../runtime/stores/memory.js";
 import { RedisStore, type RedisStoreOptions } from "../runtime/stores/redis.js";
+import { UpstashStore } from "../runtime/stores/upstash.js";
 import { freePort, startRedisServer, type RedisProcess } from "./support/redis.js";
+import { startUpstashBridge, type UpstashBridge } from "./support/upstash-bridge.js";
 
 interface Harness {
   store: Store;
@@ -252,6 +254,32 @@ async function openRedisStore(extra: RedisStoreOptions = {}) {
 
 describeStoreContract("redis", async () => {
   const { store, prefix } = await openRedisStore();
+  return {
+    store,
+    advance: (ms) => sleep(ms),
+    remainingTtlMs: (id) => admin.pttl(`${prefix}session:${id}`),
+    close: async () => {
+      await store.close();
+      await deleteKeys(prefix);
+    },
+  };
+});
+
+// ---------------------------------------------------------------------------------------------
+// Upstash (HTTP): the same Redis, reached through an Upstash-REST-compatible bridge
+
+let bridge: UpstashBridge;
+beforeAll(async () => {
+  bridge = await startUpstashBridge(redisUrl);
+});
+afterAll(async () => {
+  await bridge.close();
+});
+
+describeStoreContract("upstash", async () => {
+  const prefix = uniquePrefix();
+  const store = new UpstashStore({ url: bridge.url, token: bridge.token, prefix });
+  await store.connect();
   return {
     store,
     advance: (ms) => sleep(ms),

@@ -1,4 +1,4 @@
-import { ConfigError, helpText, loadConfig, redactedConfig } from "./config.js";
+import { ConfigError, helpText, loadConfig, redactedConfig } from "../config.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./server.js";
 import { storeFromConfig } from "./store-from-config.js";

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { createApp, type App } from "../../handlers/app.js";
 import { wasSentDirectly } from "../../handlers/outlet.js";
 import type { Store } from "../../handlers/store.js";
-import type { Config } from "./config.js";
+import type { Config } from "../config.js";
 import { directStreams } from "./direct-streams.js";
 import { logRequests } from "./request-log.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "./metrics.js";

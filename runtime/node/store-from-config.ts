@@ -1,7 +1,7 @@
 import type { Store } from "../../handlers/store.js";
 import { MemoryStore } from "../stores/memory.js";
 import { RedisStore } from "../stores/redis.js";
-import type { Config } from "./config.js";
+import type { Config } from "../config.js";
 
 /** No Redis configured: the embedded memory store (one process only). */
 export function storeFromConfig(config: Config): Store {

@@ -39,7 +39,7 @@ export class MemoryStore implements Store {
     this.now = options.now ?? Date.now;
     // Lazy expiry alone would keep records nobody reads again forever.
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 60_000);
-    this.sweepTimer.unref();
+    this.sweepTimer.unref?.();
   }
 
   async get(id: string): Promise<SessionRecord | null> {

@@ -18,6 +18,16 @@ import {
   sessionKey,
   validatePrefix,
 } from "./keys.js";
+import {
+  CREATE_LUA,
+  DELETE_LUA,
+  UPDATE_LUA,
+  createCall,
+  deleteCall,
+  updateCall,
+  updateResult,
+  type ScriptCall,
+} from "./session-scripts.js";
 
 export interface RedisStoreOptions {
   /** redis:// or rediss:// URL; when given, its host/port/password/db win over the fields below. */
@@ -47,48 +57,6 @@ interface Registration {
   handlers: SubscribeHandlers;
   active: boolean;
 }
-
-/** Stored only if absent; the owner set lives as long as its longest-lived session. */
-const CREATE_LUA = `
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
-if KEYS[2] then
-  redis.call('SADD', KEYS[2], ARGV[3])
-  if redis.call('TTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
-end
-return 1`;
-
-/** Compare-and-set on the record's version; keeps the TTL unless a new one is given, and keeps
- *  the owner index right even if the owner changed. ARGV[5] is the owner-key prefix. */
-const UPDATE_LUA = `
-local cur = redis.call('GET', KEYS[1])
-if not cur then return 'missing' end
-local rec = cjson.decode(cur)
-if rec.version ~= tonumber(ARGV[2]) then return 'conflict' end
-if ARGV[3] == '' then
-  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
-end
-if type(rec.owner) == 'string' and ARGV[5] .. rec.owner ~= KEYS[2] then
-  redis.call('SREM', ARGV[5] .. rec.owner, ARGV[4])
-end
-if KEYS[2] then
-  redis.call('SADD', KEYS[2], ARGV[4])
-  local ttl = redis.call('TTL', KEYS[1])
-  if redis.call('TTL', KEYS[2]) < ttl then redis.call('EXPIRE', KEYS[2], ttl) end
-end
-return 'updated'`;
-
-/** Delete and drop the id from its owner's set in one step. ARGV[1] is the owner-key prefix. */
-const DELETE_LUA = `
-local cur = redis.call('GET', KEYS[1])
-if not cur then return 0 end
-redis.call('DEL', KEYS[1])
-local ok, rec = pcall(cjson.decode, cur)
-if ok and type(rec) == 'table' and type(rec.owner) == 'string' then
-  redis.call('SREM', ARGV[1] .. rec.owner, ARGV[2])
-end
-return 1`;
 
 interface Script {
   lua: string;
@@ -165,37 +133,20 @@ export class RedisStore implements Store {
 
   async create(record: SessionRecord, ttlSeconds: number): Promise<boolean> {
     assertTtlSeconds(ttlSeconds);
-    const keys = [sessionKey(this.prefix, record.id)];
-    if (record.owner !== undefined) keys.push(ownerKey(this.prefix, record.owner));
-    const created = await this.eval(SCRIPTS.create, keys, [
-      JSON.stringify(record),
-      ttlSeconds,
-      record.id,
-    ]);
+    const created = await this.eval(SCRIPTS.create, createCall(this.prefix, record, ttlSeconds));
     return created === 1;
   }
 
   async update(record: SessionRecord, options: UpdateOptions): Promise<UpdateResult> {
     if (options.ttlSeconds !== undefined) assertTtlSeconds(options.ttlSeconds);
-    const keys = [sessionKey(this.prefix, record.id)];
-    if (record.owner !== undefined) keys.push(ownerKey(this.prefix, record.owner));
-    const result = await this.eval(SCRIPTS.update, keys, [
-      JSON.stringify(record),
-      options.expectVersion,
-      options.ttlSeconds ?? "",
-      record.id,
-      ownerKey(this.prefix, ""),
-    ]);
-    if (result === "updated" || result === "missing" || result === "conflict") return result;
-    throw new StoreUnavailableError(`unexpected reply from the update script: ${String(result)}`);
+    const reply = await this.eval(SCRIPTS.update, updateCall(this.prefix, record, options));
+    const result = updateResult(reply);
+    if (result) return result;
+    throw new StoreUnavailableError(`unexpected reply from the update script: ${String(reply)}`);
   }
 
   async delete(id: string): Promise<boolean> {
-    const removed = await this.eval(
-      SCRIPTS.del,
-      [sessionKey(this.prefix, id)],
-      [ownerKey(this.prefix, ""), id],
-    );
+    const removed = await this.eval(SCRIPTS.del, deleteCall(this.prefix, id));
     return removed === 1;
   }
 
@@ -359,7 +310,7 @@ export class RedisStore implements Store {
   }
 
   /** EVALSHA, loading the script with EVAL when Redis does not know it (after a restart). */
-  private eval(s: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+  private eval(s: Script, { keys, args }: ScriptCall): Promise<unknown> {
     return this.run("EVALSHA", async () => {
       try {
         return await this.cmd.evalsha(s.sha, keys.length, ...keys, ...args);

@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import type { Store } from "../../handlers/store.js";
-import { loadConfig } from "../../runtime/node/config.js";
+import { loadConfig } from "../../runtime/config.js";
 import { startServer, type RunningServer } from "../../runtime/node/server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));

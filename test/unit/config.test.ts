@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { helpText, loadConfig, redactedConfig, SETTINGS } from "../../runtime/node/config.js";
+import { helpText, loadConfig, redactedConfig, SETTINGS } from "../../runtime/config.js";
 
 describe("configuration", () => {
   it("has working defaults with nothing set (memory store)", () => {

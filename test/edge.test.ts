@@ -1,0 +1,176 @@
+/**
+ * The edge entry as it ships: `npm run build:edge` bundles it, workerd (miniflare) runs the bundle
+ * against the real Redis through the Upstash-REST bridge, and a Node replica on the Redis store
+ * shares that Redis with it.
+ */
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { builtinModules } from "node:module";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { readMultipart } from "./support/multipart.js";
+import { spawnServer, type ServerProcess } from "./support/server.js";
+import { startUpstashBridge, type UpstashBridge } from "./support/upstash-bridge.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const edgeDir = `${root}dist/edge`;
+const API_KEY = "edge-test-api-key";
+const template = '<svg xmlns="http://www.w3.org/2000/svg"><text>{{ n }}</text></svg>';
+const frame = (n: number) => `<svg xmlns="http://www.w3.org/2000/svg"><text>${n}</text></svg>`;
+
+function buildEdge(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", ["run", "--silent", "build:edge"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += String(chunk)));
+    child.stderr.on("data", (chunk) => (output += String(chunk)));
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`build:edge failed (${code}):\n${output}`))));
+  });
+}
+
+describe("the edge entry", () => {
+  const redisUrl = inject("redisUrl");
+  const prefix = `edge-${crypto.randomUUID()}:`;
+  let bridge: UpstashBridge;
+  let worker: Miniflare;
+  let edge: string;
+  let node: ServerProcess;
+
+  beforeAll(async () => {
+    const building = buildEdge();
+    [bridge, node] = await Promise.all([
+      startUpstashBridge(redisUrl),
+      spawnServer({ REDIS_URL: redisUrl, KEY_PREFIX: prefix, API_KEY }),
+      building,
+    ]);
+    worker = new Miniflare({
+      modules: true,
+      scriptPath: `${edgeDir}/worker.js`,
+      modulesRoot: edgeDir,
+      compatibilityDate: "2026-04-01",
+      cf: false,
+      bindings: {
+        UPSTASH_REDIS_REST_URL: bridge.url,
+        UPSTASH_REDIS_REST_TOKEN: bridge.token,
+        KEY_PREFIX: prefix,
+        API_KEY,
+        KEEP_ALIVE_MS: "60000",
+      },
+    });
+    edge = (await worker.ready).origin;
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([worker?.dispose(), node?.stop(), bridge?.close()]);
+    const admin = new Redis(redisUrl);
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  const send = (base: string, method: string, path: string, token: string, body?: unknown) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  async function create(base: string, id: string): Promise<string> {
+    const created = await send(base, "POST", "/api/session", API_KEY, { session_id: id, template, args: { n: 0 } });
+    expect(created.status).toBe(201);
+    return ((await created.json()) as { write_token: string }).write_token;
+  }
+
+  it("is bundled into one ESM file that imports nothing: no Node built-in, no Node-only package", async () => {
+    const meta = JSON.parse(await readFile(`${edgeDir}/meta.json`, "utf8")) as {
+      inputs: Record<string, unknown>;
+      outputs: Record<string, { imports: { path: string }[] }>;
+    };
+    expect(Object.keys(meta.outputs)).toEqual(["dist/edge/worker.js"]);
+    expect(meta.outputs["dist/edge/worker.js"]!.imports).toEqual([]);
+    const inputs = Object.keys(meta.inputs);
+    for (const nodeOnly of [/ioredis/, /pino/, /@hono\/node-server/, /prom-client/, /runtime\/stores\/(redis|memory)\.ts/, /runtime\/node\/(?!config\.ts)/]) {
+      expect(inputs.filter((input) => nodeOnly.test(input))).toEqual([]);
+    }
+    expect(inputs).toContain("node_modules/@upstash/redis/cloudflare.mjs");
+    expect(inputs.some((input) => /liquidjs\/dist\/liquid\.browser/.test(input))).toBe(true);
+    const bundle = await readFile(`${edgeDir}/worker.js`, "utf8");
+    const builtins = builtinModules.filter((name) =>
+      new RegExp(`(from|import|require)\\s*\\(?\\s*["'](node:)?${name}["']`).test(bundle),
+    );
+    expect(builtins).toEqual([]);
+  });
+
+  it("runs in workerd: create, stream the first frame, update, the stream receives the next frame", async () => {
+    expect(await (await fetch(`${edge}/ready`)).json()).toEqual({ status: "ready", store: "upstash" });
+    const anonymous = await fetch(`${edge}/api/session`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session_id: "anon", template }),
+    });
+    expect(anonymous.status).toBe(401); // API_KEY came from the bindings
+
+    const token = await create(edge, "on-edge");
+    const stream = readMultipart(await fetch(`${edge}/stream/on-edge`));
+    try {
+      expect(await stream.next()).toBe(frame(0));
+      expect(stream.preambleBytes()).toBeGreaterThanOrEqual(1024); // workerd passes the first write whole
+      for (const n of [1, 2]) {
+        expect((await send(edge, "PUT", "/api/session/on-edge", token, { args: { n } })).status).toBe(200);
+        expect(await stream.next()).toBe(frame(n));
+      }
+    } finally {
+      stream.close();
+    }
+  });
+
+  it("gives each stream its own subscription, so one viewer leaving does not stall another", async () => {
+    const token = await create(edge, "two-viewers");
+    const channel = `${prefix}channel:two-viewers`;
+    const streamsOf = () => bridge.openStreams().filter((name) => name === channel);
+    const leaving = readMultipart(await fetch(`${edge}/stream/two-viewers`));
+    const staying = readMultipart(await fetch(`${edge}/stream/two-viewers`));
+    try {
+      for (const stream of [leaving, staying]) expect(await stream.next()).toBe(frame(0));
+      expect(streamsOf()).toHaveLength(2); // workerd ties I/O to its request: one per stream
+      leaving.close();
+      for (const n of [1, 2]) {
+        expect((await send(edge, "PUT", "/api/session/two-viewers", token, { args: { n } })).status).toBe(200);
+        expect(await staying.next()).toBe(frame(n));
+        // workerd notices the departed viewer when a write to it fails; its subscription goes with it
+        await vi.waitFor(() => expect(streamsOf()).toHaveLength(1), { timeout: 5_000, interval: 50 });
+      }
+    } finally {
+      leaving.close();
+      staying.close();
+    }
+  });
+
+  it("shares sessions with a Node replica on the same Redis, and frames flow both ways", async () => {
+    const token = await create(edge, "shared");
+    const seen = await fetch(`${node.url}/api/session/shared`);
+    expect(seen.status).toBe(200);
+    expect(await seen.json()).toMatchObject({ session_id: "shared", template, args: { n: 0 }, version: 1 });
+
+    const onEdge = readMultipart(await fetch(`${edge}/stream/shared`));
+    const onNode = readMultipart(await fetch(`${node.url}/stream/shared`));
+    try {
+      for (const stream of [onEdge, onNode]) expect(await stream.next()).toBe(frame(0));
+      let n = 0;
+      for (const writer of [node.url, edge, node.url]) {
+        n++;
+        expect((await send(writer, "PATCH", "/api/session/shared", token, { args: { n } })).status).toBe(200);
+        for (const stream of [onEdge, onNode]) expect(await stream.next()).toBe(frame(n));
+      }
+      expect((await send(node.url, "DELETE", "/api/session/shared", token)).status).toBe(204);
+      for (const stream of [onEdge, onNode]) await stream.ended();
+      expect((await fetch(`${edge}/api/session/shared`)).status).toBe(404);
+    } finally {
+      onEdge.close();
+      onNode.close();
+    }
+  });
+});
