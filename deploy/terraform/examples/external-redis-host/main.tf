@@ -1,0 +1,10 @@
+# A Redis you run elsewhere, reached by host and port, its password in the Secret; no Redis
+# objects. Same objects as deploy/kubectl/overlays/external-redis-host.
+module "realtime_svg" {
+  source = "../.."
+
+  in_cluster_redis = false
+  redis_host       = "redis.example.internal"
+  redis_port       = 6380
+  redis_password   = var.redis_password
+}

@@ -1,0 +1,17 @@
+# Public HTTPS through ingress-nginx, with the streaming annotations and one of your own.
+# Same objects as deploy/kubectl/overlays/ingress.
+module "realtime_svg" {
+  source = "../.."
+
+  settings = {
+    PUBLIC_URL = "https://img.example.com"
+  }
+  ingress = {
+    enabled         = true
+    host            = "img.example.com"
+    tls_secret_name = "realtime-svg-tls"
+    annotations = {
+      "cert-manager.io/cluster-issuer" = "letsencrypt"
+    }
+  }
+}

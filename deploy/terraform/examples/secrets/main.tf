@@ -1,0 +1,9 @@
+# An API key, a metrics token, and a password on the in-cluster Redis.
+# Same objects as deploy/kubectl/overlays/secrets.
+module "realtime_svg" {
+  source = "../.."
+
+  api_key        = var.api_key
+  metrics_token  = var.metrics_token
+  redis_password = var.redis_password
+}

@@ -1,0 +1,25 @@
+output "manifests" {
+  description = "Every Kubernetes object applied, as manifests. Sensitive: the Secret holds api_key, metrics_token and the Redis credentials."
+  value       = module.manifests.manifests
+  sensitive   = true
+}
+
+output "manifest_keys" {
+  description = "One key per object: apiVersion/kind/namespace/name."
+  value       = module.manifests.manifest_keys
+}
+
+output "namespace" {
+  description = "Namespace of every object."
+  value       = module.manifests.namespace
+}
+
+output "service_url" {
+  description = "The server's address inside the cluster."
+  value       = module.manifests.service_url
+}
+
+output "public_url" {
+  description = "The server's public base URL through the Ingress, or null without one."
+  value       = module.manifests.public_url
+}
