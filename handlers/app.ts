@@ -5,7 +5,7 @@ import { Hub } from "./hub.js";
 import type { AppOptions } from "./options.js";
 import { errorJson, errorResponse } from "./respond.js";
 import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions.js";
-import { snapshotSession, streamSession, type HostHooks } from "./stream.js";
+import { pngSession, snapshotSession, streamSession, type HostHooks } from "./stream.js";
 import { NO_METRICS } from "./metrics.js";
 import { StoreUnavailableError, type Store } from "./store.js";
 import { viewerPage } from "./viewer-page.js";
@@ -37,6 +37,7 @@ function routes() {
     .delete("/api/session/:id", deleteSession)
     .get("/stream/:id", streamSession)
     .get("/svg/:id", snapshotSession)
+    .get("/png/:id", pngSession)
     .get("/session/:id", viewerPage)
     .all("*", notFoundRoute);
 }

@@ -2,6 +2,8 @@ import { hashToken } from "./auth.js";
 import type { Hub } from "./hub.js";
 import { NO_METRICS, type Metrics } from "./metrics.js";
 import { DEFAULT_LIMITS, type AppOptions, type Limits } from "./options.js";
+import { HtmlRenderer } from "./html-render.js";
+import { PngRenderer } from "./png.js";
 import { Renderer } from "./render.js";
 import type { Store } from "./store.js";
 import { WriteQueue } from "./write-queue.js";
@@ -11,6 +13,8 @@ export interface AppContext {
   store: Store;
   hub: Hub;
   renderer: Renderer;
+  html: HtmlRenderer;
+  png: PngRenderer;
   writes: WriteQueue;
   metrics: Metrics;
   limits: Limits;
@@ -34,6 +38,8 @@ export function createContext(
     store,
     hub,
     renderer: new Renderer(limits, metrics),
+    html: new HtmlRenderer(options.assets, limits),
+    png: new PngRenderer(options.assets, limits),
     metrics,
     writes: new WriteQueue(),
     limits,

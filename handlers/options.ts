@@ -1,3 +1,4 @@
+import type { RenderAssets } from "./assets.js";
 import type { Metrics } from "./metrics.js";
 
 /** Everything a host passes to the app. Every limit is explicit; hosts read them from config. */
@@ -27,6 +28,18 @@ export interface Limits {
   maxDelayedStartMs: number;
   /** How long /ready waits for the store's ping, ms. */
   readyTimeoutMs: number;
+  /** html kind: largest rendered markup, bytes of UTF-8 (bounded before satori runs). */
+  maxHtmlBytes: number;
+  /** html kind: most elements in the rendered markup. */
+  maxHtmlNodes: number;
+  /** html kind: deepest nesting of elements in the rendered markup. */
+  maxHtmlDepth: number;
+  /** Largest `scale` of GET /png/ID. */
+  maxPngScale: number;
+  /** Largest PNG, pixels after scaling. */
+  maxPngPixels: number;
+  /** Bytes of rendered PNGs kept in memory per process. */
+  pngCacheBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -43,6 +56,12 @@ export const DEFAULT_LIMITS: Limits = {
   maxKeepAliveMs: 300_000,
   maxDelayedStartMs: 10_000,
   readyTimeoutMs: 1_000,
+  maxHtmlBytes: 64 * 1024,
+  maxHtmlNodes: 1_000,
+  maxHtmlDepth: 32,
+  maxPngScale: 4,
+  maxPngPixels: 4096 * 4096,
+  pngCacheBytes: 32 * 1024 * 1024,
 };
 
 export interface AppOptions {
@@ -53,6 +72,8 @@ export interface AppOptions {
   apiKey?: string;
   /** Base URL used in the links the API returns (e.g. https://img.example.com); default: the request's origin. */
   publicUrl?: string;
+  /** Fonts, emoji and resvg's wasm for html sessions and PNG frames; without them both answer 501. */
+  assets?: RenderAssets;
   /** Wall clock, replaceable in tests. */
   now?: () => number;
 }

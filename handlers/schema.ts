@@ -10,6 +10,16 @@ const Args = v.custom<Record<string, unknown>>(
 const Expire = v.union([v.number(), v.string()], "expire must be a number of seconds or a duration string");
 const Template = v.string("template must be a string");
 const unknownField = "unknown field";
+/** Largest width or height of an html session, CSS pixels. */
+export const MAX_IMAGE_SIDE = 4096;
+const Kind = v.picklist(["svg", "html"], 'kind must be "svg" or "html"');
+const Side = v.pipe(
+  v.number("width and height must be numbers"),
+  v.integer("width and height must be whole numbers"),
+  v.minValue(1, `width and height must be from 1 to ${MAX_IMAGE_SIDE}`),
+  v.maxValue(MAX_IMAGE_SIDE, `width and height must be from 1 to ${MAX_IMAGE_SIDE}`),
+);
+const shape = { kind: v.optional(Kind), width: v.optional(Side), height: v.optional(Side) };
 
 export const CreateSessionBody = v.strictObject(
   {
@@ -17,6 +27,7 @@ export const CreateSessionBody = v.strictObject(
     template: Template,
     args: v.optional(Args),
     expire: v.optional(Expire),
+    ...shape,
   },
   unknownField,
 );
@@ -25,12 +36,14 @@ export const ReplaceSessionBody = v.strictObject({
   args: Args,
   template: v.optional(Template),
   expire: v.optional(Expire),
+  ...shape,
 }, unknownField);
 
 export const PatchSessionBody = v.strictObject({
   args: v.optional(Args),
   template: v.optional(Template),
   expire: v.optional(Expire),
+  ...shape,
 }, unknownField);
 
 export type CreateSessionInput = v.InferOutput<typeof CreateSessionBody>;

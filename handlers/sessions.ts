@@ -5,6 +5,7 @@ import { encodeMessage } from "./channel-message.js";
 import { baseUrl, type AppContext } from "./context.js";
 import { parseExpire } from "./duration.js";
 import { AppError, notFound } from "./errors.js";
+import { nextShape, renderFrame, shapeOf, type FrameShape } from "./frames.js";
 import { parseSessionId } from "./ids.js";
 import { json } from "./respond.js";
 import {
@@ -24,6 +25,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function sessionView(record: SessionRecord) {
   return {
     session_id: record.id,
+    kind: record.kind ?? "svg",
+    ...(record.width === undefined ? {} : { width: record.width, height: record.height }),
     template: record.template,
     args: record.args,
     version: record.version,
@@ -38,6 +41,7 @@ function links(ctx: AppContext, request: Request, id: string) {
   return {
     stream_url: `${base}/stream/${id}`,
     snapshot_url: `${base}/svg/${id}`,
+    png_url: `${base}/png/${id}`,
     viewer_url: `${base}/session/${id}`,
   };
 }
@@ -56,8 +60,9 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
   const id = parseSessionId(body.session_id);
   const ttl = parseExpire(body.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
   const args = body.args ?? {};
+  const shape = nextShape(undefined, body);
   ctx.renderer.checkArgs(args);
-  const frame = await ctx.renderer.render(ctx.renderer.parse(body.template), args);
+  const frame = await renderFrame(ctx, shape, ctx.renderer.parse(body.template), args);
 
   const token = newWriteToken();
   const now = ctx.now();
@@ -66,6 +71,7 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
     template: body.template,
     args,
     frame,
+    ...shape,
     version: 1,
     tokenHash: await hashToken(token),
     createdAt: now,
@@ -106,6 +112,8 @@ async function writeSession(request: IRequest, ctx: AppContext, replace: boolean
       ? undefined
       : parseExpire(change.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
   const parsed = change.template === undefined ? null : ctx.renderer.parse(change.template);
+  // Checked against the record read here; re-derived below against the record each attempt writes.
+  nextShape(shapeOf(record), change);
   return ctx.writes.run(id, () => applyChange(ctx, record, change, parsed, ttl));
 }
 
@@ -126,13 +134,17 @@ async function applyChange(
     const args = nextArgs(record.args, change);
     ctx.renderer.checkArgs(args);
     const template = change.template ?? record.template;
-    const frame = await ctx.renderer.render(parsed ?? ctx.renderer.parse(template), args);
+    const shape: FrameShape = nextShape(shapeOf(record), change);
+    const frame = await renderFrame(ctx, shape, parsed ?? ctx.renderer.parse(template), args);
     const now = ctx.now();
     const next: SessionRecord = {
       ...record,
       template,
       args,
       frame,
+      kind: shape.kind,
+      width: shape.width,
+      height: shape.height,
       version: record.version + 1,
       updatedAt: now,
       expiresAt: ttl === undefined ? record.expiresAt : now + ttl * 1000,

@@ -3,12 +3,17 @@
  * learn which client is behind this interface.
  */
 
-/** What one session key holds. Stored as JSON; `frame` is the rendered SVG of `args`. */
+/** What one session key holds. Stored as JSON; `frame` is the rendered SVG of `args` (for html sessions too: satori's output). */
 export interface SessionRecord {
   id: string;
   template: string;
   args: Record<string, unknown>;
   frame: string;
+  /** "svg" (the default when absent: records written before kinds existed) or "html". */
+  kind?: "svg" | "html";
+  /** Size of an html session's image, CSS pixels; absent for svg sessions. */
+  width?: number;
+  height?: number;
   /** Increases by one on every write; lets viewers ignore a frame older than the one they have. */
   version: number;
   /** SHA-256 (hex) of the write token; the token itself is never stored. */

@@ -96,6 +96,12 @@ export const SETTINGS: Setting[] = [
   { env: "MAX_EXPIRE", describe: "Longest session lifetime a request may ask for", fallback: "30d", parse: duration, assign: limit("maxExpireSeconds") },
   { env: "KEEP_ALIVE_MS", describe: "Default interval of keep-alive frame resends on streams", fallback: String(DEFAULT_LIMITS.keepAliveMs), parse: integer(1_000, 300_000), assign: limit("keepAliveMs") },
   { env: "READY_TIMEOUT_MS", describe: "How long /ready waits for the store", fallback: String(DEFAULT_LIMITS.readyTimeoutMs), parse: integer(10, 60_000), assign: limit("readyTimeoutMs") },
+  { env: "MAX_HTML_BYTES", describe: "html sessions: largest rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxHtmlBytes") },
+  { env: "MAX_HTML_NODES", describe: "html sessions: most elements in the rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlNodes), parse: integer(1, 100_000), assign: limit("maxHtmlNodes") },
+  { env: "MAX_HTML_DEPTH", describe: "html sessions: deepest nesting of elements", fallback: String(DEFAULT_LIMITS.maxHtmlDepth), parse: integer(1, 1_000), assign: limit("maxHtmlDepth") },
+  { env: "MAX_PNG_SCALE", describe: "Largest scale of GET /png/ID", fallback: String(DEFAULT_LIMITS.maxPngScale), parse: integer(1, 16), assign: limit("maxPngScale") },
+  { env: "MAX_PNG_PIXELS", describe: "Largest PNG, pixels after scaling", fallback: String(DEFAULT_LIMITS.maxPngPixels), parse: integer(1, 268_435_456), assign: limit("maxPngPixels") },
+  { env: "PNG_CACHE_BYTES", describe: "Memory for rendered PNGs per process", fallback: String(DEFAULT_LIMITS.pngCacheBytes), parse: integer(0, 1024 * MAX_BYTES), assign: limit("pngCacheBytes") },
 ];
 
 const flagName = (env: string) => `--${env.toLowerCase().replace(/_/g, "-")}`;

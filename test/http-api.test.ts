@@ -86,6 +86,7 @@ describe.each(stores)("HTTP API on the %s store", (storeName, makeStore) => {
       const body = await response.json();
       expect(body).toEqual({
         session_id: id,
+        kind: "svg",
         template: TEMPLATE,
         args: { label: "build", value: "ok" },
         version: 1,

@@ -5,6 +5,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Logger } from "pino";
 import { createApp, type App } from "../../handlers/app.js";
 import { wasSentDirectly } from "../../handlers/outlet.js";
+import { nodeRenderAssets } from "../assets/node.js";
 import type { Store } from "../../handlers/store.js";
 import type { Config } from "../config.js";
 import { directStreams } from "./direct-streams.js";
@@ -55,6 +56,7 @@ export async function startServer(config: Config, store: Store, log: Logger): Pr
     apiKey: config.apiKey,
     publicUrl: config.publicUrl,
     metrics: metrics.hooks,
+    assets: nodeRenderAssets(),
     onError: (error) => log.error({ err: error }, "request failed"),
   });
   metrics.watch(app.hub);

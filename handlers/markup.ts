@@ -1,0 +1,180 @@
+import { AppError } from "./errors.js";
+
+/**
+ * Rendered html-kind markup → the element tree satori lays out. The parser is strict on purpose:
+ * the tree it returns is the only thing satori sees, so every rule here is a security rule.
+ * - only listed elements (no <script>, <style>, <iframe>, <foreignObject>, …) and no on* attributes;
+ * - every URL (src, href, url(...) in styles and attributes) is a data: URI or a #fragment, because
+ *   satori fetches any other URL while rendering (the server must never fetch what a template names);
+ * - every tag is closed, and element count and nesting depth are bounded before satori runs.
+ * Anything else is a 400 at create/update time: frames are rendered once, when written.
+ */
+
+export interface MarkupNode {
+  type: string;
+  props: { children?: (MarkupNode | string)[]; style?: Record<string, string>; [attribute: string]: unknown };
+}
+
+export interface MarkupLimits {
+  maxHtmlNodes: number;
+  maxHtmlDepth: number;
+}
+
+const HTML_ELEMENTS = ["div", "span", "p", "h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "i", "em", "u", "s", "small", "br", "hr", "img"];
+const SVG_ELEMENTS = [
+  "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "defs",
+  "linearGradient", "radialGradient", "stop", "clipPath", "mask", "pattern",
+];
+/** Lower-case name → the name satori expects (SVG names are case-sensitive). */
+const ALLOWED = new Map([...HTML_ELEMENTS, ...SVG_ELEMENTS].map((name) => [name.toLowerCase(), name]));
+const VOID = new Set(["br", "hr", "img"]);
+
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] === "#") {
+      const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return ENTITIES[name.toLowerCase()] ?? whole;
+  });
+}
+
+const invalid = (code: string, message: string) => new AppError(400, code, message);
+
+/** A URL a template may name: inline data, or a reference inside the same document. */
+function allowedUrl(value: string): boolean {
+  const url = value.trim().replace(/^["']/, "").toLowerCase();
+  return url.startsWith("data:") || url.startsWith("#");
+}
+
+function checkUrls(where: string, value: string): void {
+  for (const match of value.matchAll(/url\s*\(\s*([^)]*)\)/gi)) {
+    if (!allowedUrl(match[1] ?? "")) {
+      throw invalid("external_reference", `${where} names an external URL; only data: URIs are allowed`);
+    }
+  }
+  if (/@import|image-set\s*\(|expression\s*\(/i.test(value)) {
+    throw invalid("external_reference", `${where} uses a construct that can load resources`);
+  }
+}
+
+const camel = (name: string) => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+/** "a-b: c; d: url(data:x;base64,y)" → { aB: "c", d: "url(data:x;base64,y)" }; ';' inside () or quotes does not split. */
+function parseStyle(style: string): Record<string, string> {
+  const declarations: string[] = [];
+  let depth = 0;
+  let quote = "";
+  let start = 0;
+  for (let i = 0; i < style.length; i++) {
+    const c = style[i];
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") depth = Math.max(0, depth - 1);
+    else if (c === ";" && depth === 0) {
+      declarations.push(style.slice(start, i));
+      start = i + 1;
+    }
+  }
+  declarations.push(style.slice(start));
+  const result: Record<string, string> = {};
+  for (const declaration of declarations) {
+    const colon = declaration.indexOf(":");
+    if (colon < 0) continue;
+    const property = declaration.slice(0, colon).trim().toLowerCase();
+    const value = declaration.slice(colon + 1).trim();
+    if (property && value) result[camel(property)] = value;
+  }
+  return result;
+}
+
+function attributeProps(tag: string, raw: string, props: MarkupNode["props"]): void {
+  const pattern = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
+  for (const match of raw.matchAll(pattern)) {
+    const name = match[1]!;
+    const value = decodeEntities(match[2] ?? match[3] ?? match[4] ?? "");
+    const lower = name.toLowerCase();
+    if (lower.startsWith("on")) {
+      throw invalid("event_handler", `<${tag} ${name}>: event-handler attributes are not allowed`);
+    }
+    if (lower === "src" || lower.endsWith("href")) {
+      if (!allowedUrl(value)) {
+        throw invalid("external_reference", `<${tag} ${name}> names an external URL; only data: URIs are allowed`);
+      }
+    } else checkUrls(`<${tag} ${name}>`, value);
+    if (lower === "style") props.style = parseStyle(value);
+    else if (lower === "class" || lower.startsWith("data-") || lower.startsWith("aria-")) continue;
+    else props[lower === "xlink:href" ? "href" : camel(name)] = value;
+  }
+}
+
+interface Open {
+  node: MarkupNode;
+  children: (MarkupNode | string)[];
+}
+
+/** Parses markup into satori's element tree, or throws a 400 naming what is wrong. */
+export function parseMarkup(markup: string, limits: MarkupLimits): MarkupNode {
+  const root: Open = { node: { type: "div", props: {} }, children: [] };
+  const stack: Open[] = [root];
+  let nodes = 0;
+  let at = 0;
+  const text = (chunk: string) => {
+    if (chunk.trim() !== "") stack.at(-1)!.children.push(decodeEntities(chunk));
+  };
+  while (at < markup.length) {
+    const lt = markup.indexOf("<", at);
+    if (lt < 0) {
+      text(markup.slice(at));
+      break;
+    }
+    text(markup.slice(at, lt));
+    if (markup.startsWith("<!--", lt)) {
+      const end = markup.indexOf("-->", lt + 4);
+      if (end < 0) throw invalid("markup_syntax", "unterminated comment");
+      at = end + 3;
+      continue;
+    }
+    const close = markup[lt + 1] === "/";
+    const match = /^<\/?([A-Za-z][A-Za-z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/.exec(markup.slice(lt, lt + 64 * 1024));
+    if (!match) throw invalid("markup_syntax", `unterminated or malformed tag at character ${lt}`);
+    at = lt + match[0].length;
+    const name = match[1]!.toLowerCase();
+    const type = ALLOWED.get(name);
+    if (!type) throw invalid("element_not_allowed", `<${name}> is not allowed in html templates`);
+    if (close) {
+      const open = stack.at(-1)!;
+      if (stack.length === 1 || open.node.type !== type) {
+        throw invalid("markup_syntax", `</${name}> does not close the open element`);
+      }
+      stack.pop();
+      continue;
+    }
+    if (++nodes > limits.maxHtmlNodes) {
+      throw invalid("markup_too_large", `markup has more than ${limits.maxHtmlNodes} elements`);
+    }
+    const node: MarkupNode = { type, props: {} };
+    attributeProps(name, match[2] ?? "", node.props);
+    const open: Open = { node, children: [] };
+    stack.at(-1)!.children.push(node);
+    if (match[3] === "/" || VOID.has(name)) continue;
+    if (stack.length > limits.maxHtmlDepth) {
+      throw invalid("markup_too_deep", `markup nests deeper than ${limits.maxHtmlDepth} elements`);
+    }
+    node.props.children = open.children;
+    stack.push(open);
+  }
+  if (stack.length > 1) throw invalid("markup_syntax", `<${stack.at(-1)!.node.type}> is never closed`);
+  for (const open of stack) open.node.props.children = open.children;
+  const only = root.children.length === 1 ? root.children[0] : undefined;
+  if (only && typeof only !== "string") return only;
+  // Several top-level nodes (or bare text): lay them out in one full-size column.
+  return {
+    type: "div",
+    props: { style: { display: "flex", flexDirection: "column", width: "100%", height: "100%" }, children: root.children },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * html sessions (Liquid → markup → satori → SVG) and PNG frames (resvg), over real HTTP.
+ * Pixels are read from the PNG the server serves, so "Korean renders" means glyphs were drawn.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PNG } from "pngjs";
+import { NO_METRICS } from "../handlers/metrics.js";
+import { createSession, startRenderServer, type RenderServer } from "./support/render-server.js";
+
+const CARD =
+  `<div style="display:flex;width:100%;height:100%;background:#ffffff;color:#000000;font-size:48px;` +
+  `align-items:center;padding-left:10px">{{ text }}</div>`;
+
+let server: RenderServer;
+let renders = 0;
+
+beforeAll(async () => {
+  server = await startRenderServer({ metrics: { ...NO_METRICS, renderObserved: () => void renders++ } });
+});
+afterAll(() => server?.close());
+
+const html = (id: string, args: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  createSession(server.url, { session_id: id, template: CARD, args, kind: "html", width: 400, height: 120, ...extra });
+
+async function png(path: string) {
+  const response = await fetch(`${server.url}${path}`);
+  expect(response.status).toBe(200);
+  return { response, image: PNG.sync.read(Buffer.from(await response.arrayBuffer())) };
+}
+
+/** Pixels in the box that are not the white background. */
+function inked(image: PNG, x0: number, x1: number, y0 = 0, y1 = image.height): number {
+  let count = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = (y * image.width + x) * 4;
+      if (image.data[i]! < 200 || image.data[i + 1]! < 200 || image.data[i + 2]! < 200) count++;
+    }
+  }
+  return count;
+}
+
+describe("html sessions", () => {
+  it("serve a 400×120 SVG whose text is glyph paths, and a 400×120 PNG", async () => {
+    const created = await html("card", { text: "Build passing" });
+    expect(created.response.status).toBe(201);
+    expect(created.json["png_url"]).toBe(`${server.url}/png/card`);
+    const svg = await (await fetch(`${server.url}/svg/card`)).text();
+    expect(svg).toMatch(/^<svg width="400" height="120"/);
+    expect(svg).not.toContain("<text");
+    expect(svg).toContain("<path");
+    const { response, image } = await png("/png/card");
+    expect([image.width, image.height]).toEqual([400, 120]);
+    expect(response.headers.get("content-type")).toBe("image/png");
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(inked(image, 0, 400)).toBeGreaterThan(200);
+  });
+
+  it("report kind, width and height, and re-render exactly once per update", async () => {
+    const token = (await html("once-token", { text: "one" })).json["write_token"] as string;
+    const read = await (await fetch(`${server.url}/api/session/once-token`)).json();
+    expect(read).toMatchObject({ kind: "html", width: 400, height: 120, version: 1 });
+
+    const before = renders;
+    const put = await fetch(`${server.url}/api/session/once-token`, {
+      method: "PATCH",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ args: { text: "two" } }),
+    });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toMatchObject({ kind: "html", width: 400, height: 120, version: 2 });
+    expect(renders - before).toBe(1);
+    // Ten viewers of the SVG cause no render at all: the stored frame is the SVG.
+    await Promise.all(Array.from({ length: 10 }, () => fetch(`${server.url}/svg/once-token`).then((r) => r.text())));
+    expect(renders - before).toBe(1);
+  });
+
+  it("svg sessions say kind svg and carry no size", async () => {
+    await createSession(server.url, { session_id: "plain", template: '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>' });
+    const read = await (await fetch(`${server.url}/api/session/plain`)).json();
+    expect(read.kind).toBe("svg");
+    expect(read).not.toHaveProperty("width");
+  });
+
+  it.each([
+    [{ kind: "pdf", width: 10, height: 10 }, "kind"],
+    [{ kind: "html" }, "need width and height"],
+    [{ kind: "html", width: 0, height: 10 }, "from 1 to 4096"],
+    [{ kind: "html", width: 4097, height: 10 }, "from 1 to 4096"],
+    [{ kind: "html", width: 10.5, height: 10 }, "whole"],
+    [{ kind: "html", width: "10", height: 10 }, "numbers"],
+    [{ width: 10, height: 10 }, "html sessions"],
+  ])("reject %j with 400", async (shape, message) => {
+    const { response, json } = await createSession(server.url, { session_id: "bad", template: "<div>x</div>", ...shape });
+    expect(response.status).toBe(400);
+    expect(String(json["error"])).toContain(message);
+  });
+
+  it("draw Korean text and an emoji (pixels in each glyph area)", async () => {
+    const template =
+      `<div style="display:flex;width:100%;height:100%;background:#ffffff;color:#000000;font-size:64px;align-items:center">` +
+      `<span style="width:200px">{{ ko }}</span><span style="width:200px">{{ emoji }}</span></div>`;
+    const created = await createSession(server.url, {
+      session_id: "hangul",
+      template,
+      args: { ko: "한국", emoji: "🚀" },
+      kind: "html",
+      width: 400,
+      height: 120,
+    });
+    expect(created.response.status).toBe(201);
+    const { image } = await png("/png/hangul");
+    expect(inked(image, 0, 200)).toBeGreaterThan(500);
+    // Twemoji's rocket is coloured: count non-grey pixels in the emoji's half.
+    let coloured = 0;
+    for (let y = 0; y < 120; y++) {
+      for (let x = 200; x < 400; x++) {
+        const i = (y * 400 + x) * 4;
+        const [r, g, b] = [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!];
+        if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
+      }
+    }
+    expect(coloured).toBeGreaterThan(300);
+  });
+
+  it("draw Korean with Noto Sans KR, not the missing-glyph boxes the default font would draw", async () => {
+    const { HtmlRenderer } = await import("../handlers/html-render.js");
+    const { nodeRenderAssets } = await import("../runtime/assets/node.js");
+    const { DEFAULT_LIMITS } = await import("../handlers/options.js");
+    const assets = nodeRenderAssets();
+    const markup = `<div style="display:flex;font-size:64px">한국어</div>`;
+    const withCjk = await new HtmlRenderer(assets, DEFAULT_LIMITS).toSvg(markup, 400, 120);
+    const withoutCjk = await new HtmlRenderer({ ...assets, fallbackFonts: async () => [] }, DEFAULT_LIMITS).toSvg(markup, 400, 120);
+    expect(withCjk).not.toBe(withoutCjk);
+    // The missing-glyph box draws the code point's hex digits from straight lines only.
+    expect(withCjk).toMatch(/[QC]/);
+  });
+
+  it("draw every Korean syllable of one text run, whichever font subset holds it (never a missing-glyph box)", async () => {
+    const { HtmlRenderer } = await import("../handlers/html-render.js");
+    const { nodeRenderAssets } = await import("../runtime/assets/node.js");
+    const { DEFAULT_LIMITS } = await import("../handlers/options.js");
+    const assets = nodeRenderAssets();
+    const draw = (r: InstanceType<typeof HtmlRenderer>, text: string) =>
+      r.toSvg(`<div style="display:flex;font-size:40px">${text}</div>`, 600, 100);
+    // Path commands without coordinates: a glyph's shape wherever it is placed.
+    const shape = (svg: string) =>
+      [...svg.matchAll(/ d="([^"]+)"/g)].map((match) => match[1]!.replace(/[^A-Za-z]/g, "")).join("");
+    // Noto's missing-glyph box (⊠), as drawn when a syllable's subset is not among the fonts:
+    // 녕 and 반 live in different subsets.
+    const wrongSubset = new HtmlRenderer({ ...assets, fallbackFonts: (language) => assets.fallbackFonts(language, "반") }, DEFAULT_LIMITS);
+    const notdef = shape(await draw(wrongSubset, "녕"));
+    expect(notdef.length).toBeGreaterThan(10);
+    // The font comes in subsets that split the Hangul block: this one run needs several at once.
+    const sentence = "안녕하세요반갑습니다";
+    const drawn = shape(await draw(new HtmlRenderer(assets, DEFAULT_LIMITS), sentence));
+    expect(drawn.split(notdef).length - 1, "missing-glyph boxes in the sentence").toBe(0);
+    expect(drawn.length).toBeGreaterThan(notdef.length * sentence.length);
+  });
+});
+
+describe("GET /png/ID", () => {
+  it("renders once per frame version however many ask at once, and answers 304 to its ETag", async () => {
+    await html("busy", { text: "cache me" });
+    const before = await fetch(`${server.url}/png/busy?scale=2`);
+    expect(before.status).toBe(200);
+    const results = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/png/busy`)));
+    const tags = new Set(results.map((r) => r.headers.get("etag")));
+    expect(tags.size).toBe(1);
+    const bodies = await Promise.all(results.map((r) => r.arrayBuffer()));
+    expect(new Set(bodies.map((b) => b.byteLength)).size).toBe(1);
+    const scaled = PNG.sync.read(Buffer.from(await before.arrayBuffer()));
+    expect([scaled.width, scaled.height]).toEqual([800, 240]);
+
+    const etag = results[0]!.headers.get("etag")!;
+    const again = await fetch(`${server.url}/png/busy`, { headers: { "If-None-Match": etag } });
+    expect(again.status).toBe(304);
+  });
+
+  it("counts one render for twenty concurrent requests", async () => {
+    await html("count", { text: "count me" });
+    const { PngRenderer } = await import("../handlers/png.js");
+    const { nodeRenderAssets } = await import("../runtime/assets/node.js");
+    const renderer = new PngRenderer(nodeRenderAssets(), { maxPngScale: 4, maxPngPixels: 1 << 24, pngCacheBytes: 1 << 20 });
+    const svg = await (await fetch(`${server.url}/svg/count`)).text();
+    await Promise.all(Array.from({ length: 20 }, () => renderer.png("count:1", svg, 1)));
+    await renderer.png("count:1", svg, 1);
+    expect(renderer.renders).toBe(1);
+    await renderer.png("count:2", svg, 1);
+    expect(renderer.renders).toBe(2);
+  });
+
+  it.each(["0", "5", "abc", "-1", "1e3"])("rejects scale=%s with 400", async (scale) => {
+    await html(`scale-${scale.replace(/\W/g, "_")}`, { text: "x" });
+    const response = await fetch(`${server.url}/png/scale-${scale.replace(/\W/g, "_")}?scale=${scale}`);
+    expect(response.status).toBe(400);
+  });
+
+  it("serves svg-kind frames as PNG too, and 404 for no session", async () => {
+    await createSession(server.url, {
+      session_id: "red",
+      template: '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#f00"/></svg>',
+    });
+    const { image } = await png("/png/red");
+    expect([image.width, image.height, image.data[0], image.data[1]]).toEqual([40, 20, 255, 0]);
+    expect((await fetch(`${server.url}/png/nobody`)).status).toBe(404);
+  });
+});
