@@ -33,18 +33,22 @@ export async function streamSession(request: IRequest, ctx: AppContext, host?: H
   const viewer = new StreamViewer(ctx.hub, ctx.metrics, options.doubleFrame);
   // Subscribe first, then read: a frame published in between is then not missed.
   const channel = await viewer.join(id, options.keepAliveMs);
-  let record: SessionRecord | null;
-  try {
-    record = await ctx.store.get(id);
-  } catch (error) {
-    viewer.closed();
-    throw error;
+  // A channel that already holds a frame is kept current by its subscription (and ended when
+  // the session goes), so only the first local viewer of a session costs a store read.
+  if (!channel.current) {
+    let record: SessionRecord | null;
+    try {
+      record = await ctx.store.get(id);
+    } catch (error) {
+      viewer.closed();
+      throw error;
+    }
+    if (!record) {
+      viewer.closed();
+      throw notFound(`session ${id}`);
+    }
+    ctx.hub.offer(channel, record.version, record.frame, record.expiresAt);
   }
-  if (!record) {
-    viewer.closed();
-    throw notFound(`session ${id}`);
-  }
-  ctx.hub.offer(channel, record.version, record.frame, record.expiresAt);
 
   const headers = { ...STREAM_HEADERS, "Content-Type": channel.encoder.contentType };
   let response: Response;

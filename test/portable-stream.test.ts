@@ -53,3 +53,35 @@ describe("streams through the portable ReadableStream body", () => {
     await reader.cancel();
   });
 });
+
+describe("opening a stream", () => {
+  it("reads the store once for the first local viewer of a session, not for the viewers after it", async () => {
+    const store = new MemoryStore();
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = (id: string) => {
+      reads++;
+      return get(id);
+    };
+    const app = createApp(store);
+    await app.fetch(
+      new Request("http://edge.test/api/session", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ session_id: "popular", template: "<svg/>" }),
+      }),
+    );
+    const streams = [];
+    for (let i = 0; i < 20; i++) {
+      const stream = readMultipart(await app.fetch(new Request("http://edge.test/stream/popular")));
+      expect(await stream.next()).toBe("<svg/>");
+      streams.push(stream);
+    }
+    expect(reads).toBe(1);
+    for (const stream of streams) stream.close();
+    await expect.poll(() => app.hub.viewersOf("popular")).toBe(0);
+    // With no local viewer left, the next one reads the store again.
+    readMultipart(await app.fetch(new Request("http://edge.test/stream/popular"))).close();
+    expect(reads).toBe(2);
+  });
+});

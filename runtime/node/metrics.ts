@@ -33,8 +33,22 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     },
   });
   const published = new Counter({ name: "rsvg_frames_published_total", help: "Frames rendered by a write and published", registers: [registry] });
-  const delivered = new Counter({ name: "rsvg_frames_delivered_total", help: "Frames (including keep-alive resends) queued to viewers", registers: [registry] });
-  const dropped = new Counter({ name: "rsvg_frames_dropped_total", help: "Unsent frames replaced by a newer one for a slow viewer", registers: [registry] });
+  // Per-viewer events are counted in plain numbers (a fan-out to 10,000 viewers would otherwise
+  // make 10,000 prom-client calls) and handed to the counters when scraped.
+  const perViewer = { delivered: 0, dropped: 0 };
+  const reported = { delivered: 0, dropped: 0 };
+  const lazyCounter = (name: string, help: string, key: keyof typeof perViewer) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.inc(perViewer[key] - reported[key]);
+        reported[key] = perViewer[key];
+      },
+    });
+  lazyCounter("rsvg_frames_delivered_total", "Frames (including keep-alive resends) queued to viewers", "delivered");
+  lazyCounter("rsvg_frames_dropped_total", "Unsent frames replaced by a newer one for a slow viewer", "dropped");
   const storeErrors = new Counter({ name: "rsvg_store_errors_total", help: "Store operations that failed (unreachable, timed out)", registers: [registry] });
   const render = new Histogram({
     name: "rsvg_render_duration_seconds",
@@ -56,8 +70,12 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     },
     hooks: {
       framePublished: () => published.inc(),
-      frameDelivered: () => delivered.inc(),
-      frameDropped: () => dropped.inc(),
+      frameDelivered: () => {
+        perViewer.delivered++;
+      },
+      frameDropped: () => {
+        perViewer.dropped++;
+      },
       renderObserved: (seconds) => render.observe(seconds),
       storeError: () => storeErrors.inc(),
       requestObserved: (route, method, status) => requests.inc({ route, method, status: String(status) }),
