@@ -1,5 +1,6 @@
 /**
- * What the html kind and PNG frames need from the host: font bytes, emoji images and resvg's wasm.
+ * What the html kind and PNG frames need from the host: font bytes, emoji images and the wasm of
+ * satori's layout engine and of resvg.
  * handlers/ stays portable by never reading a file itself; the Node host passes
  * runtime/assets/node.ts, an edge host would pass bundled bytes.
  */
@@ -24,6 +25,11 @@ export interface RenderAssets {
   fallbackFonts(language: string, text: string): Promise<FontFace[]>;
   /** One emoji as SVG markup, by its code points; null when the set has none. */
   emojiSvg(codePoints: number[]): Promise<string | null>;
+  /**
+   * satori's layout engine (satori/layout.wasm): bytes or a compiled module. satori/standalone is
+   * used because the default build compiles embedded wasm at run time, which workerd forbids.
+   */
+  satoriWasm(): Promise<BufferSource | WebAssembly.Module>;
   /** resvg's wasm: bytes or a compiled module (edge runtimes import .wasm as a module). */
   resvgWasm(): Promise<BufferSource | WebAssembly.Module>;
 }

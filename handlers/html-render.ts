@@ -1,4 +1,4 @@
-import satori from "satori";
+import satori, { init as initSatori } from "satori/standalone";
 import type { FontFace, RenderAssets } from "./assets.js";
 import { AppError } from "./errors.js";
 import { parseMarkup, type MarkupLimits } from "./markup.js";
@@ -29,6 +29,20 @@ const toBase64 = (text: string) => {
  * runs (bytes, element count, depth), and the deadline rejects a render whose asset loading or
  * total time overran — it cannot preempt a render already computing.
  */
+/** satori's layout engine is initialised once per isolate; every app in it shares that. */
+let satoriReady: Promise<void> | undefined;
+
+function loadSatori(assets: RenderAssets): Promise<void> {
+  satoriReady ??= assets
+    .satoriWasm()
+    .then((wasm) => initSatori(wasm as never))
+    .catch((error: unknown) => {
+      satoriReady = undefined;
+      throw error;
+    });
+  return satoriReady;
+}
+
 export class HtmlRenderer {
   private fonts: Promise<FontFace[]> | undefined;
   private readonly emoji = new Map<string, Promise<string | undefined>>();
@@ -78,7 +92,7 @@ export class HtmlRenderer {
 
   /** Loads the default fonts and lays out one line, so a cold start (wasm, font parsing) is not billed to a user's deadline. */
   private async warmUp(assets: RenderAssets): Promise<FontFace[]> {
-    const fonts = await assets.defaultFonts();
+    const [fonts] = await Promise.all([assets.defaultFonts(), loadSatori(assets)]);
     await satori({ type: "div", props: { style: { display: "flex" }, children: "warm" } } as never, { width: 10, height: 10, fonts });
     return fonts;
   }

@@ -71,6 +71,8 @@ describe("edge configuration", () => {
   it("the worker answers 500 misconfigured, naming the missing binding, and logs it once", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     vi.resetModules();
+    // The edge assets import .wasm and .woff modules, which only the edge bundle can load.
+    vi.doMock("../runtime/edge/assets.js", () => ({ edgeRenderAssets: () => undefined }));
     const { default: worker } = await import("../runtime/edge/worker.js");
     const context = { waitUntil: () => {} };
     for (let i = 0; i < 2; i++) {

@@ -4,11 +4,12 @@
  * shares that Redis with it.
  */
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { Miniflare } from "miniflare";
+import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { readMultipart } from "./support/multipart.js";
 import { spawnServer, type ServerProcess } from "./support/server.js";
@@ -19,6 +20,18 @@ const edgeDir = `${root}dist/edge`;
 const API_KEY = "edge-test-api-key";
 const template = '<svg xmlns="http://www.w3.org/2000/svg"><text>{{ n }}</text></svg>';
 const frame = (n: number) => `<svg xmlns="http://www.w3.org/2000/svg"><text>${n}</text></svg>`;
+const CARD =
+  `<div style="display:flex;width:100%;height:100%;background:#ffffff;color:#000000;font-size:48px;` +
+  `align-items:center;padding-left:10px">{{ text }}</div>`;
+
+/** Pixels that are not the white background. */
+function inked(image: PNG): number {
+  let count = 0;
+  for (let i = 0; i < image.data.length; i += 4) {
+    if (image.data[i]! < 200 || image.data[i + 1]! < 200 || image.data[i + 2]! < 200) count++;
+  }
+  return count;
+}
 
 function buildEdge(): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -50,6 +63,8 @@ describe("the edge entry", () => {
       modules: true,
       scriptPath: `${edgeDir}/worker.js`,
       modulesRoot: edgeDir,
+      // The wasm files beside the bundle are compiled at load, as Cloudflare does on upload.
+      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
       compatibilityDate: "2026-04-01",
       cf: false,
       bindings: {
@@ -84,13 +99,16 @@ describe("the edge entry", () => {
     return ((await created.json()) as { write_token: string }).write_token;
   }
 
-  it("is bundled into one ESM file that imports nothing: no Node built-in, no Node-only package", async () => {
+  it("is bundled into one ESM file that imports only its wasm modules: no Node built-in, no Node-only package", async () => {
     const meta = JSON.parse(await readFile(`${edgeDir}/meta.json`, "utf8")) as {
       inputs: Record<string, unknown>;
       outputs: Record<string, { imports: { path: string }[] }>;
     };
-    expect(Object.keys(meta.outputs)).toEqual(["dist/edge/worker.js"]);
-    expect(meta.outputs["dist/edge/worker.js"]!.imports).toEqual([]);
+    expect(Object.keys(meta.outputs).sort()).toEqual(["dist/edge/index_bg.wasm", "dist/edge/layout.wasm", "dist/edge/worker.js"]);
+    const imports = meta.outputs["dist/edge/worker.js"]!.imports.map((entry) => entry.path.replace(/^(\.|dist\/edge)\//, ""));
+    expect(imports.sort()).toEqual(["harfbuzz.wasm", "index_bg.wasm", "layout.wasm"]);
+    for (const wasm of imports) await access(`${edgeDir}/${wasm}`);
+    expect(Object.keys(meta.inputs).filter((input) => /noto-sans-kr|@twemoji/.test(input))).toEqual([]);
     const inputs = Object.keys(meta.inputs);
     for (const nodeOnly of [/ioredis/, /pino/, /@hono\/node-server/, /prom-client/, /runtime\/stores\/(redis|memory)\.ts/, /runtime\/node\/(?!config\.ts)/]) {
       expect(inputs.filter((input) => nodeOnly.test(input))).toEqual([]);
@@ -125,6 +143,64 @@ describe("the edge entry", () => {
     } finally {
       stream.close();
     }
+  });
+
+  it("renders html sessions in workerd: an SVG of glyph paths, a PNG of the requested size, streamed updates", async () => {
+    const created = await send(edge, "POST", "/api/session", API_KEY, {
+      session_id: "html-edge",
+      template: CARD,
+      args: { text: "Build passing" },
+      kind: "html",
+      width: 400,
+      height: 120,
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const token = ((await created.json()) as { write_token: string }).write_token;
+
+    const svg = await fetch(`${edge}/svg/html-edge`);
+    expect(svg.status).toBe(200);
+    const first = await svg.text();
+    expect(first).toMatch(/^<svg width="400" height="120"/);
+    expect(first).not.toContain("<text");
+    expect(first).toContain("<path");
+
+    const png = await fetch(`${edge}/png/html-edge`);
+    expect(png.status).toBe(200);
+    expect(png.headers.get("content-type")).toBe("image/png");
+    const image = PNG.sync.read(Buffer.from(await png.arrayBuffer()));
+    expect([image.width, image.height]).toEqual([400, 120]);
+    expect(inked(image)).toBeGreaterThan(200);
+
+    const stream = readMultipart(await fetch(`${edge}/stream/html-edge`));
+    try {
+      expect(await stream.next()).toBe(first);
+      expect((await send(edge, "PUT", "/api/session/html-edge", token, { args: { text: "Deployed" } })).status).toBe(200);
+      const next = await stream.next();
+      expect(next).toMatch(/^<svg width="400" height="120"/);
+      expect(next).toContain("<path");
+      expect(next).not.toBe(first);
+    } finally {
+      stream.close();
+    }
+    // The Node replica serves the frame the edge rendered.
+    expect(await (await fetch(`${node.url}/svg/html-edge`)).text()).not.toBe(first);
+  });
+
+  it("renders what it has no glyphs for (Korean, emoji) as left out, not as an error", async () => {
+    const created = await send(edge, "POST", "/api/session", API_KEY, {
+      session_id: "html-edge-ko",
+      template: CARD,
+      args: { text: "OK 안녕 🚀" },
+      kind: "html",
+      width: 400,
+      height: 120,
+    });
+    expect(created.status).toBe(201);
+    const png = await fetch(`${edge}/png/html-edge-ko`);
+    expect(png.status).toBe(200);
+    const image = PNG.sync.read(Buffer.from(await png.arrayBuffer()));
+    expect([image.width, image.height]).toEqual([400, 120]);
+    expect(inked(image)).toBeGreaterThan(50); // "OK" is drawn
   });
 
   it("gives each stream its own subscription, so one viewer leaving does not stall another", async () => {

@@ -1,5 +1,5 @@
 /**
- * RenderAssets for the Node host: fonts, emoji and resvg's wasm read from installed npm packages,
+ * RenderAssets for the Node host: fonts, emoji and the wasm of satori and resvg read from installed npm packages,
  * never fetched. Default family: Inter (@fontsource/inter, regular and bold). Text the defaults
  * cannot draw (Korean, Japanese, Chinese) loads only the Noto Sans KR subsets that cover it, each
  * read once and cached. Emoji: Twemoji SVGs (@twemoji/svg). See README "Fonts" to add faces.
@@ -107,6 +107,8 @@ export function nodeRenderAssets(options: { extraFonts?: FontFile[] } = {}): Ren
       if (!/^[0-9a-f-]+$/.test(name)) return null;
       return readFile(join(emojiDirectory, `${name}.svg`), "utf8").catch(() => null);
     },
+
+    satoriWasm: () => readFile(require.resolve("satori/layout.wasm")),
 
     resvgWasm: () => readFile(require.resolve("@resvg/resvg-wasm/index_bg.wasm")),
   };

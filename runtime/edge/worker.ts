@@ -14,6 +14,7 @@ import { createApp } from "../../handlers/app.js";
 import { errorJson } from "../../handlers/respond.js";
 import { ConfigError } from "../config.js";
 import { UpstashStore } from "../stores/upstash.js";
+import { edgeRenderAssets } from "./assets.js";
 import { loadEdgeConfig, type EdgeConfig } from "./config.js";
 
 /** The worker's bindings: strings from `vars` and secrets; other binding kinds are ignored. */
@@ -23,6 +24,9 @@ export type EdgeEnv = Record<string, unknown>;
 export interface EdgeContext {
   waitUntil(promise: Promise<unknown>): void;
 }
+
+/** Fonts and wasm for html sessions and PNGs, shared by every request of the isolate. */
+const assets = edgeRenderAssets();
 
 /** Read on the first request: bindings do not change within an isolate. */
 let config: EdgeConfig | ConfigError | undefined;
@@ -54,6 +58,7 @@ export default {
       apiKey: config.apiKey,
       publicUrl: config.publicUrl,
       limits: config.limits,
+      assets,
       onError: (error) => console.error(error),
     });
     return app.fetch(request);
