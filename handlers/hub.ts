@@ -100,6 +100,12 @@ export class Hub {
     }
   }
 
+  /** A frame this process just stored: local viewers get it without waiting for pub/sub. */
+  offerLocal(id: string, version: number, frame: string, expiresAt: number): void {
+    const channel = this.channels.get(id);
+    if (channel?.current) this.offer(channel, version, frame, expiresAt);
+  }
+
   /** Ends every local stream of a session (deleted, expired or this process shutting down). */
   end(id: string): void {
     const channel = this.channels.get(id);

@@ -151,6 +151,7 @@ async function applyChange(
     };
     const result = await ctx.store.update(next, { expectVersion: record.version, ttlSeconds: ttl });
     if (result === "updated") {
+      ctx.hub.offerLocal(id, next.version, frame, next.expiresAt);
       await ctx.store.publish(id, encodeMessage({ type: "frame", version: next.version, frame, expiresAt: next.expiresAt }));
       ctx.metrics.framePublished();
       return json(200, sessionView(next));

@@ -14,6 +14,21 @@ function onClose(this: Tagged) {
   events?.closed();
 }
 
+/**
+ * Node wraps every non-Buffer chunk in a new Buffer on each write; a frame is written to every
+ * viewer, so wrap it once and share the wrapper (same memory, no copy).
+ */
+const wrapped = new WeakMap<Uint8Array, Buffer>();
+function asBuffer(chunk: Uint8Array): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  let buffer = wrapped.get(chunk);
+  if (!buffer) {
+    buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    wrapped.set(chunk, buffer);
+  }
+  return buffer;
+}
+
 /** Node's backpressure as an Outlet: ready until write() says the socket is backed up. */
 class ResponseOutlet implements Outlet {
   constructor(private readonly response: ServerResponse) {}
@@ -21,7 +36,7 @@ class ResponseOutlet implements Outlet {
     return !this.response.writableNeedDrain;
   }
   write(chunk: Uint8Array): void {
-    this.response.write(chunk);
+    this.response.write(asBuffer(chunk));
   }
   close(): void {
     this.response.end();
