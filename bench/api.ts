@@ -1,10 +1,10 @@
-/** The write side of the load client: the session API over one keep-alive connection. */
+/** The write side of the benchmark: the session API (or any JSON endpoint) over one keep-alive connection. */
 import http from "node:http";
 
 export interface ApiResponse {
   status: number;
   body: string;
-  /** performance.now() when the request was handed to the socket and when the body had arrived. */
+  /** When the request was handed to the socket and when the body had arrived, on the client's clock. */
   sentAt: number;
   doneAt: number;
 }
@@ -12,14 +12,15 @@ export interface ApiResponse {
 export class ApiClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   request(method: string, path: string, body: unknown, token?: string): Promise<ApiResponse> {
-    const payload = JSON.stringify(body);
-    const headers: http.OutgoingHttpHeaders = {
-      "Content-Type": "application/json",
-      "Content-Length": Buffer.byteLength(payload),
-    };
+    const payload = body === undefined ? "" : JSON.stringify(body);
+    const headers: http.OutgoingHttpHeaders =
+      body === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) };
     if (token) headers["Authorization"] = `Bearer ${token}`;
     return new Promise<ApiResponse>((resolve, reject) => {
       const request = http.request(`${this.baseUrl}${path}`, { method, headers, agent: this.agent }, (response) => {
@@ -27,13 +28,13 @@ export class ApiClient {
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => (text += chunk));
         response.on("end", () =>
-          resolve({ status: response.statusCode ?? 0, body: text, sentAt, doneAt: performance.now() }),
+          resolve({ status: response.statusCode ?? 0, body: text, sentAt, doneAt: this.now() }),
         );
         response.on("error", reject);
       });
       request.setTimeout(10_000, () => request.destroy(new Error(`${method} ${path} timed out`)));
       request.on("error", reject);
-      const sentAt = performance.now();
+      const sentAt = this.now();
       request.end(payload);
     });
   }

@@ -2,18 +2,39 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { PerformanceObserver } from "node:perf_hooks";
+import { hrMs } from "./clock.js";
 
 export interface GcTally {
   count: number;
   totalMs: number;
   maxMs: number;
+  /** Full (mark-compact) collections among them, and their longest pause. */
+  major: number;
+  majorMaxMs: number;
 }
 
-/** One GC pause on the performance.now() clock. */
+/** perf_hooks.constants.NODE_PERFORMANCE_GC_MAJOR */
+const GC_MAJOR = 4;
+
+/** One GC pause: performance.now() in this process, bench/clock.ts for a child's (ChildGcTrace). */
 export interface GcPause {
   start: number;
   duration: number;
+  /** perf_hooks GC kind (1 minor, 4 major, 8 incremental, 16 weak callbacks). */
+  kind: number;
 }
+
+function count(tally: GcTally, pause: GcPause): void {
+  tally.count++;
+  tally.totalMs += pause.duration;
+  tally.maxMs = Math.max(tally.maxMs, pause.duration);
+  if (pause.kind === GC_MAJOR) {
+    tally.major++;
+    tally.majorMaxMs = Math.max(tally.majorMaxMs, pause.duration);
+  }
+}
+
+const emptyTally = (): GcTally => ({ count: 0, totalMs: 0, maxMs: 0, major: 0, majorMaxMs: 0 });
 
 export interface GcWatch {
   tally: GcTally;
@@ -22,14 +43,14 @@ export interface GcWatch {
 
 /** Records this process's GC pauses until the returned function is called. */
 export function watchGc(): () => Promise<GcWatch> {
-  const tally: GcTally = { count: 0, totalMs: 0, maxMs: 0 };
+  const tally = emptyTally();
   const pauses: GcPause[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      tally.count++;
-      tally.totalMs += entry.duration;
-      tally.maxMs = Math.max(tally.maxMs, entry.duration);
-      pauses.push({ start: entry.startTime, duration: entry.duration });
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
+      const pause = { start: entry.startTime, duration: entry.duration, kind };
+      count(tally, pause);
+      pauses.push(pause);
     }
   });
   observer.observe({ entryTypes: ["gc"] });
@@ -79,19 +100,12 @@ export function ownCpuMs(): number {
   return (usage.user + usage.system) / 1000;
 }
 
-interface ReportedGc {
-  /** Start of the pause on this process's performance.now() clock. */
-  start: number;
-  duration: number;
-}
-
 /**
  * GC pauses of a child server preloaded with bench/gc-probe.mjs, read from its stdout. The probe
- * stamps pauses in epoch ms (performance.timeOrigin + startTime), which map onto this process's
- * performance.now() clock by subtracting our own timeOrigin: same machine, same wall clock.
+ * stamps pauses on the machine's monotonic clock (bench/clock.ts), the clock of every window here.
  */
 export class ChildGcTrace {
-  private readonly reported: ReportedGc[] = [];
+  private readonly reported: GcPause[] = [];
   private partial = "";
 
   constructor(stdout: NodeJS.ReadableStream) {
@@ -100,26 +114,22 @@ export class ChildGcTrace {
       this.partial = lines.pop() ?? "";
       for (const line of lines) {
         if (!line.startsWith('{"benchGc"')) continue;
-        const { benchGc } = JSON.parse(line) as { benchGc: { start: number; duration: number } };
-        this.reported.push({ start: benchGc.start - performance.timeOrigin, duration: benchGc.duration });
+        const { benchGc } = JSON.parse(line) as { benchGc: GcPause };
+        this.reported.push({ start: benchGc.start, duration: benchGc.duration, kind: benchGc.kind ?? 0 });
       }
     });
   }
 
   /** Starts a window; the returned function ends it and gives the pauses that began inside. */
   watch(): () => Promise<GcWatch> {
-    const from = performance.now();
+    const from = hrMs();
     return async () => {
-      const to = performance.now();
+      const to = hrMs();
       await new Promise((resolve) => setTimeout(resolve, 100)); // let the last lines arrive
       const pauses = this.reported.filter((p) => p.start >= from && p.start <= to);
-      const tally: GcTally = { count: 0, totalMs: 0, maxMs: 0 };
-      for (const p of pauses) {
-        tally.count++;
-        tally.totalMs += p.duration;
-        tally.maxMs = Math.max(tally.maxMs, p.duration);
-      }
-      return { tally, pauses: pauses.map((p) => ({ start: p.start, duration: p.duration })) };
+      const tally = emptyTally();
+      for (const p of pauses) count(tally, p);
+      return { tally, pauses };
     };
   }
 }

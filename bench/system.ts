@@ -43,12 +43,12 @@ export function systemInfo(): SystemInfo {
 }
 
 /**
- * The largest viewer count the descriptor limit allows: each viewer costs one descriptor in the
- * client and one in the server, both in this process when the server is in-process.
+ * The largest viewer count a descriptor limit allows: each viewer costs one descriptor in the
+ * load process and one in the server, each its own process.
  */
-export function viewerCap(limit: number, serverInProcess: boolean): number {
+export function viewerCap(limit: number): number {
   const reserve = 200; // stdio, Redis connections, the API socket, node internals
-  return Math.max(1, Math.floor((limit - reserve) / (serverInProcess ? 2 : 1)));
+  return Math.max(1, limit - reserve);
 }
 
 export interface CpuSnapshot {
@@ -65,6 +65,15 @@ export interface OtherLoad {
   otherShare: number;
   ownSeconds: number;
   wallSeconds: number;
+}
+
+/** Busy and total CPU time of the whole machine so far (all CPUs), ms, from /proc/stat. */
+export function machineCpuMs(): { busy: number; total: number } {
+  const ticks = ticksPerSecond();
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy: (busy * 1000) / ticks, total: ((busy + idle + iowait) * 1000) / ticks };
 }
 
 /** Take the second snapshot after every child has exited, so their time is in `own`. */

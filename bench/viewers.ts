@@ -1,9 +1,12 @@
 /**
  * The load client's stream viewers: raw `node:http` GETs (no agent, so one socket each) that
  * scan their 'data' events for a marker followed by the multipart delimiter. Nothing is parsed
- * beyond that, so the client's own cost per frame stays small.
+ * beyond that, so the client's own cost per frame stays small. Arrival times come from `now`
+ * (bench/load-client.ts passes the cross-process clock of bench/clock.ts).
  */
 import http from "node:http";
+
+export type Clock = () => number;
 
 /** Which part of the stream a viewer waits for: `marker`, then the delimiter after it. */
 interface Expectation {
@@ -20,7 +23,10 @@ export class StreamClient {
   failure: Error | null = null;
   private closing = false;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly now: Clock = () => performance.now(),
+  ) {}
 
   /** Connects and resolves once the frame containing `firstMarker` has fully arrived. */
   open(firstMarker: string, timeoutMs: number): Promise<void> {
@@ -59,7 +65,7 @@ export class StreamClient {
     });
   }
 
-  /** From now on, wait for `marker`; `onArrive` gets the performance.now() of its arrival. */
+  /** From now on, wait for `marker`; `onArrive` gets the time of its arrival on this client's clock. */
   expect(marker: string, onArrive: (at: number) => void): void {
     this.buffer = "";
     this.expectation = { marker, onArrive };
@@ -84,56 +90,91 @@ export class StreamClient {
       this.buffer = this.buffer.slice(at);
       return;
     }
-    const now = performance.now();
+    const now = this.now();
     this.expectation = null;
     this.buffer = "";
     expectation.onArrive(now);
   }
 }
 
+/** When the first and the last viewer of a fleet had one frame, on the fleet's clock. */
+export interface Arrival {
+  first: number;
+  last: number;
+}
+
 /** N viewers of one stream URL, opened with bounded concurrency (no SYN-backlog overflow). */
 export class Fleet {
   readonly clients: StreamClient[] = [];
 
-  constructor(private readonly url: string) {}
+  constructor(
+    readonly url: string,
+    private readonly now: Clock = () => performance.now(),
+  ) {}
 
+  /** Viewers whose socket failed or was closed by the server. */
+  get failed(): number {
+    return this.clients.reduce((count, client) => count + (client.failure ? 1 : 0), 0);
+  }
+
+  /**
+   * Opens `count` more viewers, at most `concurrency` connecting at a time, each done once its first
+   * frame (the one with `firstMarker`) has arrived. Stops opening at the first failure and
+   * rejects once the ones in flight have settled.
+   */
   async open(count: number, firstMarker: string, concurrency = 50, timeoutMs = 20_000): Promise<void> {
     let next = 0;
+    const opened = this.clients.length;
+    const state: { failure: Error | null } = { failure: null };
     const worker = async () => {
-      while (next < count) {
+      while (next < count && !state.failure) {
         next++;
-        const client = new StreamClient(this.url);
+        const client = new StreamClient(this.url, this.now);
         this.clients.push(client);
-        await client.open(firstMarker, timeoutMs);
+        await client.open(firstMarker, timeoutMs).catch((error: Error) => {
+          state.failure ??= error;
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    if (state.failure) {
+      throw new Error(
+        `opening ${count} viewers: ${this.failed} of the ${this.clients.length - opened} tried failed, the first with: ${state.failure.message}`,
+      );
+    }
   }
 
   /**
    * Arms every viewer for `marker` before anything is sent, then resolves with the arrival time
-   * of the last viewer (performance.now()), or rejects after `timeoutMs`.
+   * of the first and the last viewer, or rejects after `timeoutMs`.
    */
-  expectAll(marker: string, timeoutMs: number): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
+  expectAll(marker: string, timeoutMs: number): Promise<Arrival> {
+    return new Promise<Arrival>((resolve, reject) => {
+      const broken = this.clients.find((client) => client.failure)?.failure;
+      if (broken) {
+        reject(new Error(`${this.failed} of ${this.clients.length} viewers have failed (${broken.message})`));
+        return;
+      }
       let remaining = this.clients.length;
-      let last = 0;
+      let first = Number.POSITIVE_INFINITY;
+      let last = Number.NEGATIVE_INFINITY;
       const timer = setTimeout(() => {
-        const broken = this.clients.find((client) => client.failure)?.failure;
+        const failed = this.clients.find((client) => client.failure)?.failure;
         reject(
           new Error(
             `${remaining} of ${this.clients.length} viewers lacked frame ${marker} after ${timeoutMs} ms` +
-              (broken ? ` (a viewer failed: ${broken.message})` : ""),
+              (failed ? ` (a viewer failed: ${failed.message})` : ""),
           ),
         );
       }, timeoutMs);
       timer.unref();
       for (const client of this.clients) {
         client.expect(marker, (at) => {
+          if (at < first) first = at;
           if (at > last) last = at;
           if (--remaining === 0) {
             clearTimeout(timer);
-            resolve(last);
+            resolve({ first, last });
           }
         });
       }
