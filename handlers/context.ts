@@ -6,7 +6,7 @@ import { HtmlRenderer } from "./html-render.js";
 import { PngRenderer } from "./png.js";
 import { Renderer } from "./render.js";
 import type { Store } from "./store.js";
-import { WriteQueue } from "./write-queue.js";
+import { KeyedQueue } from "./keyed-queue.js";
 
 /** What every handler receives besides the request. Built once per app. */
 export interface AppContext {
@@ -15,7 +15,7 @@ export interface AppContext {
   renderer: Renderer;
   html: HtmlRenderer;
   png: PngRenderer;
-  writes: WriteQueue;
+  writes: KeyedQueue;
   metrics: Metrics;
   limits: Limits;
   /** SHA-256 of the server API key, when one is configured. */
@@ -41,7 +41,7 @@ export function createContext(
     html: new HtmlRenderer(options.assets, limits),
     png: new PngRenderer(options.assets, limits),
     metrics,
-    writes: new WriteQueue(),
+    writes: new KeyedQueue(),
     limits,
     apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),
     publicUrl: options.publicUrl?.replace(/\/+$/, ""),

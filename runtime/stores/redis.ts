@@ -9,6 +9,7 @@ import {
   type UpdateOptions,
   type UpdateResult,
 } from "../../handlers/store.js";
+import { KeyedQueue } from "../../handlers/keyed-queue.js";
 import {
   DEFAULT_PREFIX,
   assertPayload,
@@ -85,8 +86,8 @@ export class RedisStore implements Store {
   private readonly onError: NonNullable<RedisStoreOptions["onError"]>;
   /** Registrations per full channel key; its keys are exactly the channels Redis should send. */
   private readonly channels = new Map<string, Set<Registration>>();
-  /** Tail of the pending SUBSCRIBE/UNSUBSCRIBE work per channel, so they never interleave. */
-  private readonly chains = new Map<string, Promise<void>>();
+  /** Pending SUBSCRIBE/UNSUBSCRIBE work per channel, run in order so it never interleaves. */
+  private readonly chains = new KeyedQueue();
   private subWasReady = false;
   private closed = false;
 
@@ -227,14 +228,7 @@ export class RedisStore implements Store {
 
   /** Runs `op` after every earlier SUBSCRIBE/UNSUBSCRIBE of this channel has finished. */
   private serialize(key: string, op: () => Promise<void>): Promise<void> {
-    const previous = this.chains.get(key) ?? Promise.resolve();
-    const result = previous.then(op);
-    const tail = result.then(noop, noop);
-    this.chains.set(key, tail);
-    void tail.then(() => {
-      if (this.chains.get(key) === tail) this.chains.delete(key);
-    });
-    return result;
+    return this.chains.run(key, op);
   }
 
   private dispatch(channel: string, payload: string): void {

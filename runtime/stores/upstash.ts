@@ -27,7 +27,7 @@ import {
   type UpdateOptions,
   type UpdateResult,
 } from "../../handlers/store.js";
-import { WriteQueue } from "../../handlers/write-queue.js";
+import { KeyedQueue } from "../../handlers/keyed-queue.js";
 import {
   DEFAULT_PREFIX,
   assertPayload,
@@ -112,7 +112,7 @@ export class UpstashStore implements Store {
   /** Per full channel key; its keys are exactly the channels with an open stream. */
   private readonly channels = new Map<string, ChannelEntry>();
   /** Subscribes and unsubscribes of one channel run one after another, never interleaved. */
-  private readonly queue = new WriteQueue();
+  private readonly queue = new KeyedQueue();
   private closed = false;
 
   constructor(options: UpstashStoreOptions) {

@@ -1,8 +1,9 @@
 /**
- * Runs writes to the same session one after another within this process, so local writers do
- * not race each other's compare-and-set; writers on other replicas are still handled by retries.
+ * Runs work for the same key one after another within this process: writes to one session (so
+ * local writers do not race each other's compare-and-set; other replicas are handled by retries),
+ * or a store's SUBSCRIBE/UNSUBSCRIBE of one channel.
  */
-export class WriteQueue {
+export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
 
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
