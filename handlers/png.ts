@@ -1,5 +1,6 @@
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import type { RenderAssets } from "./assets.js";
+import { woffToSfnt } from "./woff.js";
 import { AppError } from "./errors.js";
 
 export interface PngLimits {
@@ -30,8 +31,8 @@ function initResvg(assets: RenderAssets): Promise<void> {
 /**
  * Frames as PNG, rendered at most once per frame version and scale: finished PNGs live in a
  * byte-bounded LRU, and concurrent requests for one not yet rendered share the same render.
- * resvg is given no fonts of the system and no image resolver, so it never reads a file or the
- * network: an <image> naming a URL is simply not drawn (html frames carry glyphs as paths).
+ * resvg is given the host's default fonts (for <text> in svg frames) but none of the system, and no
+ * image resolver, so it never reads a file or the network: an <image> naming a URL is simply not drawn (html frames carry glyphs as paths).
  */
 export class PngRenderer {
   private readonly done = new Map<string, Uint8Array<ArrayBuffer>>();
@@ -63,12 +64,31 @@ export class PngRenderer {
     return render;
   }
 
+  private fontBuffers: Promise<Uint8Array[]> | undefined;
+  private defaultFamily: string | undefined;
+
+  /** The host's default faces as SFNT (resvg reads no WOFF), converted once; `<text>` in svg frames uses them. */
+  private fonts(): Promise<Uint8Array[]> {
+    this.fontBuffers ??= this.assets!.defaultFonts().then((faces) => {
+      this.defaultFamily = faces[0]?.name;
+      return Promise.all(faces.map((face) => woffToSfnt(face.data)));
+    });
+    this.fontBuffers.catch(() => {
+      this.fontBuffers = undefined;
+    });
+    return this.fontBuffers;
+  }
+
   private async render(svg: string, scale: number): Promise<Uint8Array<ArrayBuffer>> {
     if (!this.assets) throw new AppError(501, "png_unavailable", "this server was started without PNG support");
     await initResvg(this.assets);
+    const fontBuffers = await this.fonts();
     let resvg: InstanceType<typeof Resvg>;
     try {
-      resvg = new Resvg(svg, { fitTo: { mode: "zoom", value: scale }, font: { loadSystemFonts: false } });
+      resvg = new Resvg(svg, {
+        fitTo: { mode: "zoom", value: scale },
+        font: { loadSystemFonts: false, fontBuffers, defaultFontFamily: this.defaultFamily, sansSerifFamily: this.defaultFamily },
+      });
     } catch (error) {
       throw new AppError(422, "frame_not_renderable", `the frame is not an SVG resvg can draw: ${String(error)}`);
     }
