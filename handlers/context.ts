@@ -5,7 +5,8 @@ import { DEFAULT_LIMITS, type AppOptions, type Limits } from "./options.js";
 import { HtmlRenderer } from "./html-render.js";
 import { PngRenderer } from "./png.js";
 import { Renderer } from "./render.js";
-import type { Store } from "./store.js";
+import { notFound } from "./errors.js";
+import type { SessionRecord, Store } from "./store.js";
 import { KeyedQueue } from "./keyed-queue.js";
 
 /** What every handler receives besides the request. Built once per app. */
@@ -49,6 +50,13 @@ export function createContext(
     shuttingDown: false,
     report,
   };
+}
+
+/** The session's record, or 404. */
+export async function loadSession(ctx: AppContext, id: string): Promise<SessionRecord> {
+  const record = await ctx.store.get(id);
+  if (!record) throw notFound(`session ${id}`);
+  return record;
 }
 
 /** Absolute base URL for links in responses: the configured public URL, else the request's origin. */

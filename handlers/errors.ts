@@ -11,5 +11,4 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string) => new AppError(400, code, message);
 export const notFound = (what: string) => new AppError(404, "not_found", `${what} not found`);

@@ -2,6 +2,7 @@ import satori, { init as initSatori } from "satori/standalone";
 import type { FontFace, RenderAssets } from "./assets.js";
 import { AppError } from "./errors.js";
 import { parseMarkup, type MarkupLimits } from "./markup.js";
+import { utf8Length } from "./render.js";
 
 export interface HtmlLimits extends MarkupLimits {
   /** Largest rendered markup handed to the parser, bytes of UTF-8. */
@@ -10,7 +11,6 @@ export interface HtmlLimits extends MarkupLimits {
   renderTimeoutMs: number;
 }
 
-const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
 
 const toBase64 = (text: string) => {
   const bytes = new TextEncoder().encode(text);
@@ -19,16 +19,6 @@ const toBase64 = (text: string) => {
   return btoa(binary);
 };
 
-/**
- * html kind: rendered markup → SVG through satori, with text drawn as glyph paths (the SVG needs
- * no font of its own). Fonts beyond the defaults are loaded only when a frame needs them; the
- * assets object caches their bytes, this object caches the emoji it has turned into data URIs.
- *
- * The deadline: satori is async only while it waits for fonts and emoji; its layout and drawing
- * are synchronous CPU work that no timer can interrupt. So the markup is bounded BEFORE satori
- * runs (bytes, element count, depth), and the deadline rejects a render whose asset loading or
- * total time overran — it cannot preempt a render already computing.
- */
 /** satori's layout engine is initialised once per isolate; every app in it shares that. */
 let satoriReady: Promise<void> | undefined;
 
@@ -43,6 +33,16 @@ function loadSatori(assets: RenderAssets): Promise<void> {
   return satoriReady;
 }
 
+/**
+ * html kind: rendered markup → SVG through satori, with text drawn as glyph paths (the SVG needs
+ * no font of its own). Fonts beyond the defaults are loaded only when a frame needs them; the
+ * assets object caches their bytes, this object caches the emoji it has turned into data URIs.
+ *
+ * The deadline: satori is async only while it waits for fonts and emoji; its layout and drawing
+ * are synchronous CPU work that no timer can interrupt. So the markup is bounded BEFORE satori
+ * runs (bytes, element count, depth), and the deadline rejects a render whose asset loading or
+ * total time overran — it cannot preempt a render already computing.
+ */
 export class HtmlRenderer {
   private fonts: Promise<FontFace[]> | undefined;
   private readonly emoji = new Map<string, Promise<string | undefined>>();

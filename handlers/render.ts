@@ -8,7 +8,7 @@ type RenderLimits = Pick<
   "maxTemplateBytes" | "maxArgsBytes" | "maxFrameBytes" | "renderTimeoutMs" | "renderMemoryBytes"
 >;
 
-const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
+export const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
 
 /**
  * Turns templates into frames. Templates are untrusted: arguments are XML-escaped by default,

@@ -2,7 +2,7 @@ import type { IRequest } from "itty-router";
 import { authorize, bearerToken, hashToken, newWriteToken } from "./auth.js";
 import { readJsonBody } from "./body.js";
 import { encodeMessage } from "./channel-message.js";
-import { baseUrl, type AppContext } from "./context.js";
+import { baseUrl, loadSession, type AppContext } from "./context.js";
 import { parseExpire } from "./duration.js";
 import { AppError, notFound } from "./errors.js";
 import { nextShape, renderFrame, shapeOf, type FrameShape } from "./frames.js";
@@ -46,9 +46,13 @@ function links(ctx: AppContext, request: Request, id: string) {
   };
 }
 
-async function loadSession(ctx: AppContext, id: string): Promise<SessionRecord> {
-  const record = await ctx.store.get(id);
-  if (!record) throw notFound(`session ${id}`);
+/** The session a write names, once the request's token is one that may write it. */
+async function authorizedSession(request: IRequest, ctx: AppContext): Promise<SessionRecord> {
+  const id = parseSessionId(request.params.id);
+  // 401 before anything is read: no credentials, no further work.
+  if (bearerToken(request) === null) await authorize(request, []);
+  const record = await loadSession(ctx, id);
+  await authorize(request, [record.tokenHash, await ctx.apiKeyHash]);
   return record;
 }
 
@@ -99,12 +103,7 @@ type Change = PatchSessionInput & { replace: boolean };
 
 /** Applies a change: renders once, stores with compare-and-set, publishes the new frame. */
 async function writeSession(request: IRequest, ctx: AppContext, replace: boolean): Promise<Response> {
-  const id = parseSessionId(request.params.id);
-  // 401 before anything is read: no credentials, no further work.
-  if (bearerToken(request) === null) await authorize(request, []);
-  const record = await loadSession(ctx, id);
-  await authorize(request, [record.tokenHash, await ctx.apiKeyHash]);
-
+  const record = await authorizedSession(request, ctx);
   const schema = replace ? ReplaceSessionBody : PatchSessionBody;
   const change: Change = { ...parseBody(schema, await readJsonBody(request, ctx.limits.maxBodyBytes)), replace };
   const ttl =
@@ -114,7 +113,7 @@ async function writeSession(request: IRequest, ctx: AppContext, replace: boolean
   const parsed = change.template === undefined ? null : ctx.renderer.parse(change.template);
   // Checked against the record read here; re-derived below against the record each attempt writes.
   nextShape(shapeOf(record), change);
-  return ctx.writes.run(id, () => applyChange(ctx, record, change, parsed, ttl));
+  return ctx.writes.run(record.id, () => applyChange(ctx, record, change, parsed, ttl));
 }
 
 async function applyChange(
@@ -179,10 +178,7 @@ export const patchSession = (request: IRequest, ctx: AppContext) => writeSession
 
 /** DELETE /api/session/:id: removes the session and ends its streams everywhere. */
 export async function deleteSession(request: IRequest, ctx: AppContext): Promise<Response> {
-  const id = parseSessionId(request.params.id);
-  if (bearerToken(request) === null) await authorize(request, []);
-  const record = await loadSession(ctx, id);
-  await authorize(request, [record.tokenHash, await ctx.apiKeyHash]);
+  const { id } = await authorizedSession(request, ctx);
   if (await ctx.store.delete(id)) {
     await ctx.store.publish(id, encodeMessage({ type: "end", reason: "deleted" }));
   }

@@ -1,18 +1,17 @@
 import type { IRequest } from "itty-router";
-import type { AppContext } from "./context.js";
-import { notFound } from "./errors.js";
+import { loadSession, type AppContext } from "./context.js";
 import { parseSessionId } from "./ids.js";
+import { directResponse, readableOutlet, type DirectStreams } from "./outlet.js";
 import { parseScale } from "./png.js";
 import { SVG_SECURITY_HEADERS } from "./respond.js";
 import type { SessionRecord } from "./store.js";
-import { directResponse, readableOutlet, type DirectStreams } from "./outlet.js";
+import { isTopLevelNavigation, parseStreamOptions } from "./stream-options.js";
 import { StreamViewer } from "./stream-viewer.js";
 
 /** Per-request abilities a host may offer the handlers. */
 export interface HostHooks {
   directStreams?: DirectStreams;
 }
-import { isTopLevelNavigation, parseStreamOptions } from "./stream-options.js";
 
 const STREAM_HEADERS = {
   ...SVG_SECURITY_HEADERS,
@@ -23,12 +22,11 @@ const STREAM_HEADERS = {
 /** GET /stream/:id: the live image. */
 export async function streamSession(request: IRequest, ctx: AppContext, host?: HostHooks): Promise<Response> {
   const id = parseSessionId(request.params.id);
-  const url = new URL(request.url);
   if (isTopLevelNavigation(request)) {
     return new Response(null, { status: 303, headers: { Location: `/session/${id}`, "Cache-Control": "no-store" } });
   }
-  const options = parseStreamOptions(url, request, ctx.limits);
-  if (options.asBot) return snapshotResponse(request, await loadFrame(ctx, id));
+  const options = parseStreamOptions(new URL(request.url), request, ctx.limits);
+  if (options.asBot) return snapshotResponse(request, await loadSession(ctx, id));
 
   const viewer = new StreamViewer(ctx.hub, ctx.metrics, options.doubleFrame);
   // Subscribe first, then read: a frame published in between is then not missed.
@@ -36,16 +34,12 @@ export async function streamSession(request: IRequest, ctx: AppContext, host?: H
   // A channel that already holds a frame is kept current by its subscription (and ended when
   // the session goes), so only the first local viewer of a session costs a store read.
   if (!channel.current) {
-    let record: SessionRecord | null;
+    let record: SessionRecord;
     try {
-      record = await ctx.store.get(id);
+      record = await loadSession(ctx, id);
     } catch (error) {
-      viewer.closed();
+      viewer.closed(); // unreachable store or no such session: leave the channel
       throw error;
-    }
-    if (!record) {
-      viewer.closed();
-      throw notFound(`session ${id}`);
     }
     ctx.hub.offer(channel, record.version, record.frame, record.expiresAt);
   }
@@ -63,12 +57,6 @@ export async function streamSession(request: IRequest, ctx: AppContext, host?: H
   if (options.delayedStartMs > 0) setTimeout(() => viewer.start(), options.delayedStartMs);
   else viewer.start();
   return response;
-}
-
-async function loadFrame(ctx: AppContext, id: string): Promise<SessionRecord> {
-  const record = await ctx.store.get(id);
-  if (!record) throw notFound(`session ${id}`);
-  return record;
 }
 
 const frameTag = (record: SessionRecord, suffix = "") => `"${record.createdAt.toString(36)}-${record.version}${suffix}"`;
@@ -94,14 +82,14 @@ function snapshotResponse(request: Request, record: SessionRecord): Response {
 
 /** GET /svg/:id */
 export async function snapshotSession(request: IRequest, ctx: AppContext): Promise<Response> {
-  return snapshotResponse(request, await loadFrame(ctx, parseSessionId(request.params.id)));
+  return snapshotResponse(request, await loadSession(ctx, parseSessionId(request.params.id)));
 }
 
 /** GET /png/:id?scale=N: the current frame as PNG, rendered once per frame version and scale. */
 export async function pngSession(request: IRequest, ctx: AppContext): Promise<Response> {
   const id = parseSessionId(request.params.id);
   const scale = parseScale(new URL(request.url), ctx.limits.maxPngScale);
-  const record = await loadFrame(ctx, id);
+  const record = await loadSession(ctx, id);
   const etag = frameTag(record, scale === 1 ? "-png" : `-png-${scale}`);
   const headers = { ...SVG_SECURITY_HEADERS, "Cache-Control": "no-cache", ETag: etag };
   const cached = notModified(request, etag, headers);

@@ -1,6 +1,5 @@
 import type { IRequest } from "itty-router";
-import { baseUrl, type AppContext } from "./context.js";
-import { notFound } from "./errors.js";
+import { baseUrl, loadSession, type AppContext } from "./context.js";
 import { parseSessionId } from "./ids.js";
 
 const escapeHtml = (text: string) =>
@@ -12,7 +11,7 @@ const escapeHtml = (text: string) =>
  */
 export async function viewerPage(request: IRequest, ctx: AppContext): Promise<Response> {
   const id = parseSessionId(request.params.id);
-  if (!(await ctx.store.get(id))) throw notFound(`session ${id}`);
+  await loadSession(ctx, id);
   const base = baseUrl(ctx, request);
   const stream = `${base}/stream/${id}`;
   const snapshot = `${base}/svg/${id}`;

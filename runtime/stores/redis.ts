@@ -185,7 +185,7 @@ export class RedisStore implements Store {
     const key = channelKey(this.prefix, channel);
     // A fresh object per call: the same handlers subscribed twice are two registrations.
     const registration: Registration = { handlers, active: true };
-    await this.serialize(key, async () => {
+    await this.chains.run(key, async () => {
       let registrations = this.channels.get(key);
       if (!registrations) {
         try {
@@ -216,7 +216,7 @@ export class RedisStore implements Store {
   private unsubscribe(key: string, registration: Registration): Promise<void> {
     if (!registration.active) return Promise.resolve(); // second call: nothing to do
     registration.active = false; // no delivery from now on, even before Redis hears of it
-    return this.serialize(key, async () => {
+    return this.chains.run(key, async () => {
       const registrations = this.channels.get(key);
       if (!registrations?.delete(registration) || registrations.size > 0) return;
       this.channels.delete(key);
@@ -224,11 +224,6 @@ export class RedisStore implements Store {
       // reconnect only re-subscribes channels that still have registrations.
       await this.sub.unsubscribe(key).catch(noop);
     });
-  }
-
-  /** Runs `op` after every earlier SUBSCRIBE/UNSUBSCRIBE of this channel has finished. */
-  private serialize(key: string, op: () => Promise<void>): Promise<void> {
-    return this.chains.run(key, op);
   }
 
   private dispatch(channel: string, payload: string): void {
@@ -331,10 +326,6 @@ export class RedisStore implements Store {
   private assertOpen(): void {
     if (this.closed) throw new StoreUnavailableError("the Redis store is closed");
   }
-}
-
-export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
-  return new RedisStore(options);
 }
 
 function asError(err: unknown): Error {

@@ -305,10 +305,6 @@ export class UpstashStore implements Store {
   }
 }
 
-export function createUpstashStore(options: UpstashStoreOptions): UpstashStore {
-  return new UpstashStore(options);
-}
-
 function validateUrl(raw: string): string {
   let url: URL;
   try {
