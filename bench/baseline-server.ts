@@ -17,8 +17,8 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { PartEncoder } from "../handlers/multipart.js";
-import { SVG_SECURITY_HEADERS } from "../handlers/respond.js";
+import { PartEncoder } from "../handlers/streaming/multipart.js";
+import { SVG_SECURITY_HEADERS } from "../handlers/http/respond.js";
 
 const encoder = new PartEncoder();
 const headers = {

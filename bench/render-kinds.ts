@@ -5,11 +5,11 @@
  * Targets: svg ≤ 0.1 ms p50, html ≤ 10 ms p50, PNG ≤ 20 ms p50.
  */
 import { pathToFileURL } from "node:url";
-import { HtmlRenderer } from "../handlers/html-render.js";
+import { HtmlRenderer } from "../handlers/rendering/html.js";
 import { DEFAULT_LIMITS } from "../handlers/options.js";
-import { PngRenderer } from "../handlers/png.js";
-import { Renderer } from "../handlers/render.js";
-import { nodeRenderAssets } from "../runtime/assets/node.js";
+import { PngRenderer } from "../handlers/rendering/png.js";
+import { Renderer } from "../handlers/rendering/liquid.js";
+import { nodeRenderAssets } from "../runtime/node/assets.js";
 import { BADGE_TEMPLATE } from "./render.js";
 import { round, summarize } from "./stats.js";
 

@@ -3,7 +3,7 @@
  * baseline that builds the same string with a template literal and a hand-written XML escape.
  */
 import { DEFAULT_LIMITS } from "../handlers/options.js";
-import { Renderer } from "../handlers/render.js";
+import { Renderer } from "../handlers/rendering/liquid.js";
 import { watchGc, type GcTally } from "./probes.js";
 import { summarize, type Summary } from "./stats.js";
 

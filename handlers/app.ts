@@ -1,14 +1,14 @@
 import { Router, type IRequest } from "itty-router";
 import { createContext, type AppContext } from "./context.js";
-import { health, ready } from "./health.js";
-import { Hub } from "./hub.js";
+import { health, ready } from "./http/health.js";
+import { Hub } from "./streaming/hub.js";
 import type { AppOptions } from "./options.js";
-import { errorJson, errorResponse } from "./respond.js";
-import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions.js";
-import { pngSession, snapshotSession, streamSession, type HostHooks } from "./stream.js";
+import { errorJson, errorResponse } from "./http/respond.js";
+import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions/routes.js";
+import { pngSession, snapshotSession, streamSession, type HostHooks } from "./streaming/routes.js";
 import { NO_METRICS } from "./metrics.js";
-import { StoreUnavailableError, type Store } from "./store.js";
-import { viewerPage } from "./viewer-page.js";
+import { StoreUnavailableError, type Store } from "./ports/session-store.js";
+import { viewerPage } from "./http/viewer-page.js";
 
 export interface App {
   /** `host` may offer per-request abilities, e.g. writing a stream straight to the connection. */

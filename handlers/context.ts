@@ -1,13 +1,13 @@
-import { hashToken } from "./auth.js";
-import type { Hub } from "./hub.js";
+import { hashToken } from "./http/auth.js";
+import type { Hub } from "./streaming/hub.js";
 import { NO_METRICS, type Metrics } from "./metrics.js";
 import { DEFAULT_LIMITS, type AppOptions, type Limits } from "./options.js";
-import { HtmlRenderer } from "./html-render.js";
-import { PngRenderer } from "./png.js";
-import { Renderer } from "./render.js";
-import { notFound } from "./errors.js";
-import type { SessionRecord, Store } from "./store.js";
-import { KeyedQueue } from "./keyed-queue.js";
+import { HtmlRenderer } from "./rendering/html.js";
+import { PngRenderer } from "./rendering/png.js";
+import { Renderer } from "./rendering/liquid.js";
+import { notFound } from "./http/errors.js";
+import type { SessionRecord, Store } from "./ports/session-store.js";
+import { KeyedQueue } from "./sessions/write-queue.js";
 
 /** What every handler receives besides the request. Built once per app. */
 export interface AppContext {

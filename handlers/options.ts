@@ -1,4 +1,4 @@
-import type { RenderAssets } from "./assets.js";
+import type { RenderAssets } from "./rendering/assets.js";
 import type { Metrics } from "./metrics.js";
 
 /** Everything a host passes to the app. Every limit is explicit; hosts read them from config. */

@@ -1,5 +1,5 @@
 /** Settings shared by the hosts (Node and edge): one table of names, defaults, parsers and help. Portable: no Node import. */
-import { parseDuration } from "../handlers/duration.js";
+import { parseDuration } from "../handlers/sessions/expire.js";
 import { DEFAULT_LIMITS, type Limits } from "../handlers/options.js";
 
 /** The Node host's settings: from the environment, overridden by --flags of the same name. */

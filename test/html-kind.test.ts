@@ -126,8 +126,8 @@ describe("html sessions", () => {
   });
 
   it("draw Korean with Noto Sans KR, not the missing-glyph boxes the default font would draw", async () => {
-    const { HtmlRenderer } = await import("../handlers/html-render.js");
-    const { nodeRenderAssets } = await import("../runtime/assets/node.js");
+    const { HtmlRenderer } = await import("../handlers/rendering/html.js");
+    const { nodeRenderAssets } = await import("../runtime/node/assets.js");
     const { DEFAULT_LIMITS } = await import("../handlers/options.js");
     const assets = nodeRenderAssets();
     const markup = `<div style="display:flex;font-size:64px">한국어</div>`;
@@ -139,8 +139,8 @@ describe("html sessions", () => {
   });
 
   it("draw every Korean syllable of one text run, whichever font subset holds it (never a missing-glyph box)", async () => {
-    const { HtmlRenderer } = await import("../handlers/html-render.js");
-    const { nodeRenderAssets } = await import("../runtime/assets/node.js");
+    const { HtmlRenderer } = await import("../handlers/rendering/html.js");
+    const { nodeRenderAssets } = await import("../runtime/node/assets.js");
     const { DEFAULT_LIMITS } = await import("../handlers/options.js");
     const assets = nodeRenderAssets();
     const draw = (r: InstanceType<typeof HtmlRenderer>, text: string) =>
@@ -181,8 +181,8 @@ describe("GET /png/ID", () => {
 
   it("counts one render for twenty concurrent requests", async () => {
     await html("count", { text: "count me" });
-    const { PngRenderer } = await import("../handlers/png.js");
-    const { nodeRenderAssets } = await import("../runtime/assets/node.js");
+    const { PngRenderer } = await import("../handlers/rendering/png.js");
+    const { nodeRenderAssets } = await import("../runtime/node/assets.js");
     const renderer = new PngRenderer(nodeRenderAssets(), { maxPngScale: 4, maxPngPixels: 1 << 24, pngCacheBytes: 1 << 20 });
     const svg = await (await fetch(`${server.url}/svg/count`)).text();
     await Promise.all(Array.from({ length: 20 }, () => renderer.png("count:1", svg, 1)));

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Store } from "../handlers/store.js";
+import type { Store } from "../handlers/ports/session-store.js";
 import type { RunningServer } from "../runtime/node/server.js";
 import { MemoryStore } from "../runtime/stores/memory.js";
 import { RedisStore } from "../runtime/stores/redis.js";

@@ -1,9 +1,9 @@
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../handlers/options.js";
-import { PngRenderer } from "../handlers/png.js";
-import { isWoff, woffToSfnt } from "../handlers/woff.js";
-import { nodeRenderAssets } from "../runtime/assets/node.js";
+import { PngRenderer } from "../handlers/rendering/png.js";
+import { isWoff, woffToSfnt } from "../handlers/rendering/woff.js";
+import { nodeRenderAssets } from "../runtime/node/assets.js";
 
 const BADGE =
   '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><rect width="200" height="40" fill="#16a34a"/>' +

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeMessage } from "../handlers/channel-message.js";
+import { encodeMessage } from "../handlers/streaming/message.js";
 import { RedisStore } from "../runtime/stores/redis.js";
 import { readMultipart, type StreamReader } from "./support/multipart.js";
 import { freePort, startRedisServer, type RedisProcess } from "./support/redis.js";

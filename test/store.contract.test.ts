@@ -11,7 +11,7 @@ import {
   type SessionRecord,
   type Store,
   type SubscribeHandlers,
-} from "../handlers/store.js";
+} from "../handlers/ports/session-store.js";
 import { MemoryStore } from "../runtime/stores/memory.js";
 import { RedisStore, type RedisStoreOptions } from "../runtime/stores/redis.js";
 import { UpstashStore } from "../runtime/stores/upstash.js";

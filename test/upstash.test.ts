@@ -7,8 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
-import { decodeMessage } from "../handlers/channel-message.js";
-import { StoreUnavailableError, type SessionRecord, type SubscribeHandlers } from "../handlers/store.js";
+import { decodeMessage } from "../handlers/streaming/message.js";
+import { StoreUnavailableError, type SessionRecord, type SubscribeHandlers } from "../handlers/ports/session-store.js";
 import { RedisStore } from "../runtime/stores/redis.js";
 import { UpstashStore, type UpstashStoreOptions } from "../runtime/stores/upstash.js";
 import { HEARTBEAT_PAYLOAD } from "../runtime/stores/upstash-subscription.js";

@@ -11,7 +11,7 @@
  * subscription; both objects are cheap to make.
  */
 import { createApp } from "../../handlers/app.js";
-import { errorJson } from "../../handlers/respond.js";
+import { errorJson } from "../../handlers/http/respond.js";
 import { ConfigError } from "../config.js";
 import { UpstashStore } from "../stores/upstash.js";
 import { edgeRenderAssets } from "./assets.js";

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Hub } from "../../handlers/hub.js";
+import type { Hub } from "../../handlers/streaming/hub.js";
 import type { Metrics } from "../../handlers/metrics.js";
 
 export interface PrometheusMetrics {

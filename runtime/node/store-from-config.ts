@@ -1,4 +1,4 @@
-import type { Store } from "../../handlers/store.js";
+import type { Store } from "../../handlers/ports/session-store.js";
 import { MemoryStore } from "../stores/memory.js";
 import { RedisStore } from "../stores/redis.js";
 import type { Config } from "../config.js";

@@ -5,7 +5,7 @@ import type {
   Unsubscribe,
   UpdateOptions,
   UpdateResult,
-} from "../../handlers/store.js";
+} from "../../handlers/ports/session-store.js";
 import { assertPayload, assertTtlSeconds } from "./keys.js";
 
 export interface MemoryStoreOptions {

@@ -4,7 +4,7 @@
  * deployments sharing a Redis write records the same way and cannot drift apart.
  * Portable: no Node module here (the edge bundle includes it).
  */
-import type { SessionRecord, UpdateOptions, UpdateResult } from "../../handlers/store.js";
+import type { SessionRecord, UpdateOptions, UpdateResult } from "../../handlers/ports/session-store.js";
 import { ownerKey, sessionKey } from "./keys.js";
 
 /** Stored only if absent; the owner set lives as long as its longest-lived session. */

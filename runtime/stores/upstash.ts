@@ -26,8 +26,8 @@ import {
   type Unsubscribe,
   type UpdateOptions,
   type UpdateResult,
-} from "../../handlers/store.js";
-import { KeyedQueue } from "../../handlers/keyed-queue.js";
+} from "../../handlers/ports/session-store.js";
+import { KeyedQueue } from "../../handlers/sessions/write-queue.js";
 import {
   DEFAULT_PREFIX,
   assertPayload,

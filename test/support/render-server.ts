@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createApp, type App, type CreateAppOptions } from "../../handlers/app.js";
-import { nodeRenderAssets } from "../../runtime/assets/node.js";
+import { nodeRenderAssets } from "../../runtime/node/assets.js";
 import { MemoryStore } from "../../runtime/stores/memory.js";
 
 export interface RenderServer {

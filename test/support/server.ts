@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
-import type { Store } from "../../handlers/store.js";
+import type { Store } from "../../handlers/ports/session-store.js";
 import { loadConfig } from "../../runtime/config.js";
 import { startServer, type RunningServer } from "../../runtime/node/server.js";
 

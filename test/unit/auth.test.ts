@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authorize, bearerToken, hashToken, newWriteToken } from "../../handlers/auth.js";
+import { authorize, bearerToken, hashToken, newWriteToken } from "../../handlers/http/auth.js";
 
 const withAuth = (value?: string) =>
   new Request("http://x/", { headers: value === undefined ? {} : { Authorization: value } });

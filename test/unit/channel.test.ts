@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Frame, Viewer } from "../../handlers/channel.js";
-import { Hub } from "../../handlers/hub.js";
+import type { Frame, Viewer } from "../../handlers/streaming/channel.js";
+import { Hub } from "../../handlers/streaming/hub.js";
 import { MemoryStore } from "../../runtime/stores/memory.js";
 
 class RecordingViewer implements Viewer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration, parseExpire } from "../../handlers/duration.js";
+import { parseDuration, parseExpire } from "../../handlers/sessions/expire.js";
 
 describe("parseDuration", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSessionId, parseSessionId } from "../../handlers/ids.js";
+import { isSessionId, parseSessionId } from "../../handlers/sessions/ids.js";
 
 describe("session ids", () => {
   it.each(["a", "build-status", "A.b_c-9", "0", "x".repeat(128)])("accepts %s", (id) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newBoundary, PartEncoder, PREAMBLE } from "../../handlers/multipart.js";
+import { newBoundary, PartEncoder, PREAMBLE } from "../../handlers/streaming/multipart.js";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

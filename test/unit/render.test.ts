@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../handlers/options.js";
-import { Renderer } from "../../handlers/render.js";
+import { Renderer } from "../../handlers/rendering/liquid.js";
 
 const renderer = new Renderer(DEFAULT_LIMITS);
 const render = (template: string, args: Record<string, unknown> = {}) =>

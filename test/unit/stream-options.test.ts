@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../handlers/options.js";
-import { isTopLevelNavigation, parseStreamOptions } from "../../handlers/stream-options.js";
+import { isTopLevelNavigation, parseStreamOptions } from "../../handlers/streaming/stream-options.js";
 
 const parse = (query: string, headers: Record<string, string> = {}) => {
   const url = new URL(`http://x/stream/a${query}`);

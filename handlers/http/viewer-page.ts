@@ -1,6 +1,6 @@
 import type { IRequest } from "itty-router";
-import { baseUrl, loadSession, type AppContext } from "./context.js";
-import { parseSessionId } from "./ids.js";
+import { baseUrl, loadSession, type AppContext } from "../context.js";
+import { parseSessionId } from "../sessions/ids.js";
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -1,4 +1,4 @@
-import { AppError } from "./errors.js";
+import { AppError } from "../http/errors.js";
 
 /** Session ids become part of store keys, so only a safe alphabet is accepted (no ':' or '/'). */
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

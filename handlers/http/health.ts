@@ -1,4 +1,4 @@
-import type { AppContext } from "./context.js";
+import type { AppContext } from "../context.js";
 import { json } from "./respond.js";
 
 /** GET /health: the process is alive. Never touches the store. */

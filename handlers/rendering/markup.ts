@@ -1,4 +1,4 @@
-import { AppError } from "./errors.js";
+import { AppError } from "../http/errors.js";
 
 /**
  * Rendered html-kind markup → the element tree satori lays out. The parser is strict on purpose:

@@ -1,7 +1,7 @@
 import { Liquid, type Template } from "liquidjs";
-import { AppError } from "./errors.js";
-import { NO_METRICS, type Metrics } from "./metrics.js";
-import type { Limits } from "./options.js";
+import { AppError } from "../http/errors.js";
+import { NO_METRICS, type Metrics } from "../metrics.js";
+import type { Limits } from "../options.js";
 
 type RenderLimits = Pick<
   Limits,

@@ -1,4 +1,4 @@
-import { AppError } from "./errors.js";
+import { AppError } from "../http/errors.js";
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 const DURATION = /^(\d{1,9})\s*([smhd]?)$/;

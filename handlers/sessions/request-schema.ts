@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { AppError } from "./errors.js";
+import { AppError } from "../http/errors.js";
 
 /** Request bodies are validated into these typed values once, at the edge of each handler. */
 

@@ -1,7 +1,7 @@
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import type { RenderAssets } from "./assets.js";
 import { woffToSfnt } from "./woff.js";
-import { AppError } from "./errors.js";
+import { AppError } from "../http/errors.js";
 
 export interface PngLimits {
   /** Largest `scale` a PNG request may ask for. */

@@ -1,8 +1,8 @@
 import satori, { init as initSatori } from "satori/standalone";
 import type { FontFace, RenderAssets } from "./assets.js";
-import { AppError } from "./errors.js";
+import { AppError } from "../http/errors.js";
 import { parseMarkup, type MarkupLimits } from "./markup.js";
-import { utf8Length } from "./render.js";
+import { utf8Length } from "./liquid.js";
 
 export interface HtmlLimits extends MarkupLimits {
   /** Largest rendered markup handed to the parser, bytes of UTF-8. */

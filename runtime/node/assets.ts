@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
-import type { FontFace, FontWeight, RenderAssets } from "../../handlers/assets.js";
+import type { FontFace, FontWeight, RenderAssets } from "../../handlers/rendering/assets.js";
 
 const require = createRequire(import.meta.url);
 

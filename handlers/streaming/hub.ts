@@ -1,6 +1,6 @@
 import { Channel, type Viewer } from "./channel.js";
-import { decodeMessage } from "./channel-message.js";
-import { StoreUnavailableError, type Store } from "./store.js";
+import { decodeMessage } from "./message.js";
+import { StoreUnavailableError, type Store } from "../ports/session-store.js";
 
 export type { Frame, Viewer } from "./channel.js";
 export { Channel } from "./channel.js";

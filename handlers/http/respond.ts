@@ -1,5 +1,5 @@
 import { AppError } from "./errors.js";
-import { StoreUnavailableError } from "./store.js";
+import { StoreUnavailableError } from "../ports/session-store.js";
 
 /** Untrusted SVG must never run script, even when opened as a page (FACTS.md). */
 export const SVG_SECURITY_HEADERS: Record<string, string> = {

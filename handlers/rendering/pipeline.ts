@@ -1,7 +1,7 @@
 import type { Template } from "liquidjs";
-import type { AppContext } from "./context.js";
-import { AppError } from "./errors.js";
-import type { SessionRecord } from "./store.js";
+import type { AppContext } from "../context.js";
+import { AppError } from "../http/errors.js";
+import type { SessionRecord } from "../ports/session-store.js";
 
 /** What kind of image a session is, and its size when the template alone does not say. */
 export interface FrameShape {

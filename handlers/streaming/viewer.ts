@@ -1,6 +1,6 @@
 import type { Channel, Frame, Viewer } from "./channel.js";
 import type { Hub } from "./hub.js";
-import type { Metrics } from "./metrics.js";
+import type { Metrics } from "../metrics.js";
 import type { Outlet, OutletEvents } from "./outlet.js";
 
 /**

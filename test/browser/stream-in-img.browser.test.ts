@@ -12,8 +12,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import type { ServerResponse } from "node:http";
-import { MemoryStore } from "../runtime/stores/memory.js";
-import type { RunningServer } from "../runtime/node/server.js";
+import { MemoryStore } from "../../runtime/stores/memory.js";
+import type { RunningServer } from "../../runtime/node/server.js";
 import {
   CHROMIUM_PATH,
   centreColour,
@@ -29,8 +29,8 @@ import {
   type ColourWait,
   type Rgb,
   type TinyServer,
-} from "./support/browser.js";
-import { startInProcess } from "./support/server.js";
+} from "../support/browser.js";
+import { startInProcess } from "../support/server.js";
 
 if (!hasChromium) {
   console.warn(

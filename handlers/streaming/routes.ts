@@ -1,12 +1,12 @@
 import type { IRequest } from "itty-router";
-import { loadSession, type AppContext } from "./context.js";
-import { parseSessionId } from "./ids.js";
+import { loadSession, type AppContext } from "../context.js";
+import { parseSessionId } from "../sessions/ids.js";
 import { directResponse, readableOutlet, type DirectStreams } from "./outlet.js";
-import { parseScale } from "./png.js";
-import { SVG_SECURITY_HEADERS } from "./respond.js";
-import type { SessionRecord } from "./store.js";
+import { parseScale } from "../rendering/png.js";
+import { SVG_SECURITY_HEADERS } from "../http/respond.js";
+import type { SessionRecord } from "../ports/session-store.js";
 import { isTopLevelNavigation, parseStreamOptions } from "./stream-options.js";
-import { StreamViewer } from "./stream-viewer.js";
+import { StreamViewer } from "./viewer.js";
 
 /** Per-request abilities a host may offer the handlers. */
 export interface HostHooks {

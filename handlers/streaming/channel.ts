@@ -1,5 +1,5 @@
 import { PartEncoder } from "./multipart.js";
-import type { Unsubscribe } from "./store.js";
+import type { Unsubscribe } from "../ports/session-store.js";
 
 /** A frame as viewers receive it: encoded once per channel, the same bytes for every viewer. */
 export interface Frame {

@@ -1,21 +1,21 @@
 import type { IRequest } from "itty-router";
-import { authorize, bearerToken, hashToken, newWriteToken } from "./auth.js";
-import { readJsonBody } from "./body.js";
-import { encodeMessage } from "./channel-message.js";
-import { baseUrl, loadSession, type AppContext } from "./context.js";
-import { parseExpire } from "./duration.js";
-import { AppError, notFound } from "./errors.js";
-import { nextShape, renderFrame, shapeOf, type FrameShape } from "./frames.js";
+import { authorize, bearerToken, hashToken, newWriteToken } from "../http/auth.js";
+import { readJsonBody } from "../http/body.js";
+import { encodeMessage } from "../streaming/message.js";
+import { baseUrl, loadSession, type AppContext } from "../context.js";
+import { parseExpire } from "./expire.js";
+import { AppError, notFound } from "../http/errors.js";
+import { nextShape, renderFrame, shapeOf, type FrameShape } from "../rendering/pipeline.js";
 import { parseSessionId } from "./ids.js";
-import { json } from "./respond.js";
+import { json } from "../http/respond.js";
 import {
   CreateSessionBody,
   parseBody,
   PatchSessionBody,
   ReplaceSessionBody,
   type PatchSessionInput,
-} from "./schema.js";
-import type { SessionRecord } from "./store.js";
+} from "./request-schema.js";
+import type { SessionRecord } from "../ports/session-store.js";
 
 /** Compare-and-set attempts before a write gives up with 409 (writers on other replicas). */
 const MAX_WRITE_ATTEMPTS = 10;

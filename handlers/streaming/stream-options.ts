@@ -1,5 +1,5 @@
-import { AppError } from "./errors.js";
-import type { Limits } from "./options.js";
+import { AppError } from "../http/errors.js";
+import type { Limits } from "../options.js";
 
 /** Query options of GET /stream/ID, named as in the original realtime-svg. */
 export interface StreamOptions {

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { CHROMIUM_PATH, hasChromium, launchChromium, startTinyServer, type TinyServer } from "./support/browser.js";
-import { createSession, startRenderServer, type RenderServer } from "./support/render-server.js";
+import { CHROMIUM_PATH, hasChromium, launchChromium, startTinyServer, type TinyServer } from "../support/browser.js";
+import { createSession, startRenderServer, type RenderServer } from "../support/render-server.js";
 
 if (!hasChromium) console.warn(`SKIPPED test/svg-script.browser.test.ts: no Chromium at ${CHROMIUM_PATH}`);
 
