@@ -1,116 +1,86 @@
 /**
- * Render benchmark: Renderer.parse + render (what a PATCH does per update) against an in-run
- * baseline that builds the same string with a template literal and a hand-written XML escape.
+ * In-process render cost, run by bench/run.ts as a child process of its own (a clean heap, and
+ * `node --cpu-prof` when profiling); prints one JSON line (RenderResult). Standalone:
+ * `npx tsx bench/render.ts [--quick]`.
+ *
+ * The baseline is the same badge built with a template literal and a hand-written XML escape,
+ * timed in the same loop style right before the others: every kind is reported as a multiple of
+ * it. This is the only file of bench/ that imports app modules (listed here so a rename is found
+ * quickly): handlers/options.ts, handlers/rendering/{liquid,html,png}.ts, runtime/node/assets.ts.
  */
+import { pathToFileURL } from "node:url";
 import { DEFAULT_LIMITS } from "../handlers/options.js";
+import { HtmlRenderer } from "../handlers/rendering/html.js";
 import { Renderer } from "../handlers/rendering/liquid.js";
-import { watchGc, type GcTally } from "./probes.js";
-import { summarize, type Summary } from "./stats.js";
+import { PngRenderer } from "../handlers/rendering/png.js";
+import { nodeRenderAssets } from "../runtime/node/assets.js";
+import { BADGE_TEMPLATE, badgeArgs, badgeLiteral } from "./badge.js";
+import { summarize } from "./stats.js";
 
-/** A shields.io-like badge with three arguments. */
-export const BADGE_TEMPLATE =
-  '<svg xmlns="http://www.w3.org/2000/svg" width="150" height="20" role="img" aria-label="{{ label }}: {{ value }}">' +
-  '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>' +
-  '<rect width="70" height="20" fill="#555"/><rect x="70" width="80" height="20" fill="{{ color }}"/>' +
-  '<rect width="150" height="20" fill="url(#s)"/>' +
-  '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">' +
-  '<text x="35" y="14">{{ label }}</text><text x="110" y="14">{{ value }}</text></g></svg>';
+const CARD_TEMPLATE =
+  `<div style="display:flex;flex-direction:column;justify-content:center;width:100%;height:100%;` +
+  `padding:0 24px;background:#0f172a;color:#f8fafc;font-size:28px">` +
+  `<span style="font-weight:700">{{ title }}</span>` +
+  `<span style="font-size:18px;color:#94a3b8">{{ detail }}</span></div>`;
 
-export interface BadgeArgs {
-  label: string;
-  value: string;
-  color: string;
-}
-
-const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" };
-/** The same five characters LiquidJS's `escape` filter replaces, with the same entities. */
-export const escapeXml = (text: string): string => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
-
-/** The baseline: the badge as a plain template literal. */
-export function badgeLiteral({ label, value, color }: BadgeArgs): string {
-  const l = escapeXml(label);
-  const v = escapeXml(value);
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="150" height="20" role="img" aria-label="${l}: ${v}">` +
-    '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>' +
-    `<rect width="70" height="20" fill="#555"/><rect x="70" width="80" height="20" fill="${escapeXml(color)}"/>` +
-    '<rect width="150" height="20" fill="url(#s)"/>' +
-    '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">' +
-    `<text x="35" y="14">${l}</text><text x="110" y="14">${v}</text></g></svg>`
-  );
-}
-
-/** Arguments that change every iteration (no caching can help) and need escaping ("&"). */
-const argsFor = (i: number): BadgeArgs => ({ label: "build & test", value: `passing ${i}`, color: "#4c1" });
-
-export interface RenderVariant {
-  /** Per-call latency, microseconds (each call timed on its own, so includes ~0.05 µs timer cost). */
-  latencyUs: Summary;
-  /** Calls per second from untimed loops (at least one of `iterations` calls, at least 1 s in all). */
+export interface Timing {
+  p50Ms: number;
+  p99Ms: number;
   perSecond: number;
-  /** GC pauses during the timed loop (explains most of the p99/max). */
-  gc: GcTally;
+  samples: number;
 }
 
 export interface RenderResult {
-  iterations: number;
-  warmup: number;
-  frameBytes: number;
-  renderer: RenderVariant;
-  literal: RenderVariant;
-  /** How many times more calls per second the template literal manages. */
-  throughputRatio: number;
-  p50Ratio: number;
+  /** The template literal: the baseline of every row. */
+  literal: Timing;
+  /** svg kind: Liquid parse + render of the badge (what a PATCH does per update). */
+  svg: Timing;
+  /** html kind: Liquid + markup checks + satori, a 400×120 card. */
+  html: Timing;
+  /** PNG of that card (resvg), cache bypassed. */
+  png: Timing;
 }
 
-type Build = (i: number) => Promise<string> | string;
-
-async function measure(build: Build, iterations: number, warmup: number, minLoopMs = 1_000): Promise<RenderVariant> {
-  let sink = 0;
-  for (let i = 0; i < warmup; i++) sink += (await build(i)).length;
-  const samples = new Array<number>(iterations);
-  const gcDone = watchGc();
-  for (let i = 0; i < iterations; i++) {
-    const started = performance.now();
-    const frame = await build(i);
-    samples[i] = (performance.now() - started) * 1000;
-    sink += frame.length;
-  }
-  const { tally: gc } = await gcDone();
-  // Throughput: whole loops of `iterations` calls until at least `minLoopMs` have passed, so that
-  // a cheap variant is not judged on a 10 ms loop that one preemption can halve.
-  let calls = 0;
+/** Times `samples` calls one by one after `warmup` untimed ones; stops early after `maxMs`. */
+async function time(call: (i: number) => Promise<unknown>, samples: number, warmup: number, maxMs: number): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await call(i);
+  const ms: number[] = [];
   const started = performance.now();
-  do {
-    for (let i = 0; i < iterations; i++) sink += (await build(i)).length;
-    calls += iterations;
-  } while (performance.now() - started < minLoopMs);
-  const seconds = (performance.now() - started) / 1000;
-  if (sink === 0) throw new Error("nothing rendered");
-  return { latencyUs: summarize(samples), perSecond: calls / seconds, gc };
+  for (let i = 0; i < samples && performance.now() - started < maxMs; i++) {
+    const t = performance.now();
+    await call(i);
+    ms.push(performance.now() - t);
+  }
+  const { p50, p99 } = summarize(ms);
+  return { p50Ms: p50, p99Ms: p99, perSecond: ms.length / ((performance.now() - started) / 1000), samples: ms.length };
 }
 
-export async function benchRender(iterations = 20_000, warmup = 2_000): Promise<RenderResult> {
-  const renderer = new Renderer(DEFAULT_LIMITS);
-  const viaRenderer: Build = (i) => renderer.render(renderer.parse(BADGE_TEMPLATE), { ...argsFor(i) });
-  // Both sides await, so the comparison is not skewed by one of them being synchronous.
-  const viaLiteral: Build = async (i) => badgeLiteral(argsFor(i));
+export async function benchRender(quick: boolean): Promise<RenderResult> {
+  const n = (count: number) => (quick ? Math.ceil(count / 10) : count);
+  const liquid = new Renderer(DEFAULT_LIMITS);
+  const assets = nodeRenderAssets();
+  const html = new HtmlRenderer(assets, DEFAULT_LIMITS);
+  const png = new PngRenderer(assets, { ...DEFAULT_LIMITS, pngCacheBytes: 0 });
+  // Arguments change every call, so no cache anywhere can help.
+  const svgFrame = (i: number) => liquid.render(liquid.parse(BADGE_TEMPLATE), { ...badgeArgs(`passing ${i}`) });
+  const card = (i: number) => ({ title: `Deploy #${i} & rollout`, detail: `${i % 100} of 100 pods ready` });
+  const htmlFrame = async (i: number) => html.toSvg(await liquid.render(liquid.parse(CARD_TEMPLATE), card(i)), 400, 120);
 
-  // Honesty check: the baseline must produce byte-for-byte the same frame.
+  // Honesty check: the baseline must build byte-for-byte the frame the renderer builds.
   for (const i of [0, 7, 12345]) {
-    const [a, b] = [await viaRenderer(i), await viaLiteral(i)];
-    if (a !== b) throw new Error(`baseline differs from the renderer:\n${a}\n${b}`);
+    if ((await svgFrame(i)) !== badgeLiteral(badgeArgs(`passing ${i}`))) throw new Error("the template literal differs from the renderer");
   }
-  const frameBytes = Buffer.byteLength(await viaLiteral(0));
-  const rendered = await measure(viaRenderer, iterations, warmup);
-  const literal = await measure(viaLiteral, iterations, warmup);
-  return {
-    iterations,
-    warmup,
-    frameBytes,
-    renderer: rendered,
-    literal,
-    throughputRatio: literal.perSecond / rendered.perSecond,
-    p50Ratio: rendered.latencyUs.p50 / literal.latencyUs.p50,
-  };
+  // Async like the others, so the comparison is not skewed by one side being synchronous.
+  const literal = await time(async (i) => badgeLiteral(badgeArgs(`passing ${i}`)), n(20_000), n(2_000), 10_000);
+  const svg = await time(svgFrame, n(20_000), n(2_000), 20_000);
+  const htmlTiming = await time(htmlFrame, n(1_000), 50, 30_000);
+  const frame = await htmlFrame(1);
+  const pngTiming = await time((i) => png.png(`bench:${i}`, frame, 1), n(300), 20, 30_000); // a new key: no cache hit
+  return { literal, svg, html: htmlTiming, png: pngTiming };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const result = await benchRender(process.argv.includes("--quick"));
+  // Exit once the line is flushed (a pipe is written asynchronously); --cpu-prof writes on exit.
+  process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
 }

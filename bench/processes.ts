@@ -1,0 +1,182 @@
+/**
+ * Every child process of a run (the real server, the bare broadcaster, redis-server, the load
+ * process, the render benchmark) and the bookkeeping that guarantees each is stopped: every start
+ * registers its stop for `cleanup`, and an 'exit' hook SIGKILLs whatever is left.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { startRedisServer } from "../test/support/redis.js";
+import { spawnServer } from "../test/support/server.js";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const PROFILER = pathToFileURL(fileURLToPath(new URL("cpu-profiler.mjs", import.meta.url))).href;
+
+type Stop = () => Promise<void>;
+const stops = new Set<Stop>();
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+
+/** Wraps `stop` so it runs once, and remembers it for `cleanup` until then. */
+export function register(stop: Stop): Stop {
+  let done: Promise<void> | undefined;
+  const once: Stop = () => {
+    stops.delete(once);
+    return (done ??= stop());
+  };
+  stops.add(once);
+  return once;
+}
+
+/** Stops everything still running, newest first; never throws. */
+export async function cleanup(): Promise<void> {
+  for (const stop of [...stops].reverse()) await stop().catch((error: unknown) => console.error("cleanup:", error));
+}
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once `child` has exited. */
+export function terminate(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** `node [nodeArgs] --import tsx bench/<script> [args]` from the repository root, with only PATH and `env`. */
+export function spawnTsx(script: string, options: { nodeArgs?: string[]; args?: string[]; env?: Record<string, string> } = {}): ChildProcess {
+  const { nodeArgs = [], args = [], env = {} } = options;
+  return track(
+    spawn(process.execPath, [...nodeArgs, "--import", "tsx", join("bench", script), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env["PATH"] ?? "", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    }),
+  );
+}
+
+/** Resolves with the first stdout line `accept` takes; rejects on exit or after `timeoutMs` (stderr attached). */
+export function firstLine<T>(child: ChildProcess, accept: (line: string) => T | undefined, timeoutMs: number): Promise<T> {
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + String(chunk)).slice(-4_000)));
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    child.once("exit", (code) => reject(new Error(`exited with ${code}:\n${stderr}`)));
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      const value = accept(line);
+      if (value === undefined) return;
+      clearTimeout(timer);
+      lines.removeAllListeners("line");
+      resolve(value);
+    });
+  });
+}
+
+async function waitForFile(file: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`${file} did not appear within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The window of bench/cpu-profiler.mjs inside a server: `stop` resolves with the .cpuprofile's path. */
+export interface CpuProfile {
+  start(): Promise<void>;
+  stop(): Promise<string>;
+}
+
+function cpuProfile(pid: number, file: string): CpuProfile {
+  return {
+    async start() {
+      process.kill(pid, "SIGUSR2");
+      await waitForFile(`${file}.started`, 10_000);
+      rmSync(`${file}.started`);
+    },
+    async stop() {
+      process.kill(pid, "SIGUSR2");
+      await waitForFile(file, 30_000);
+      return file;
+    },
+  };
+}
+
+export type ServerKind = "ours" | "bare";
+
+export interface Server {
+  kind: ServerKind;
+  url: string;
+  pid: number;
+  /** Present when the server was started with a profile file. */
+  profile: CpuProfile | null;
+  stop(): Promise<void>;
+}
+
+const profilerEnv = (file: string | null): Record<string, string> =>
+  file ? { NODE_OPTIONS: `--import ${PROFILER}`, BENCH_CPU_PROFILE: file } : {};
+
+/** A dedicated, non-persistent redis-server on 127.0.0.1 (test/support/redis.ts); resolves with its URL. */
+export async function startRedis(): Promise<string> {
+  const redis = await startRedisServer();
+  register(() => redis.stop());
+  return redis.url;
+}
+
+/** The real entry point (runtime/node/main.ts via test/support/server.ts) on Redis, as a replica runs it. */
+export async function spawnOurs(redisUrl: string, profileFile: string | null): Promise<Server> {
+  const server = await spawnServer({ REDIS_URL: redisUrl, SHUTDOWN_GRACE_MS: "2000", ...profilerEnv(profileFile) });
+  track(server.process);
+  const pid = server.process.pid!;
+  const stop = register(() => terminate(server.process));
+  return { kind: "ours", url: server.url, pid, profile: profileFile ? cpuProfile(pid, profileFile) : null, stop };
+}
+
+/** bench/bare-broadcaster.ts, started the way the real server is (node --import tsx). */
+export async function spawnBare(profileFile: string | null): Promise<Server> {
+  const child = spawnTsx("bare-broadcaster.ts", { env: profilerEnv(profileFile) });
+  const stop = register(() => terminate(child));
+  try {
+    const url = await firstLine(child, (line) => (line.startsWith('{"msg":"listening"') ? (JSON.parse(line) as { url: string }).url : undefined), 20_000);
+    return { kind: "bare", url, pid: child.pid!, profile: profileFile ? cpuProfile(child.pid!, profileFile) : null, stop };
+  } catch (error) {
+    await stop();
+    throw new Error(`bare broadcaster: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Resident memory of a process now (VmRSS), bytes. */
+export function rssBytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/** The median of 5 readings 200 ms apart: RSS moves with GC and allocator timing. */
+export async function medianRss(pid: number): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    values.push(rssBytes(pid));
+  }
+  return values.sort((a, b) => a - b)[2]!;
+}
+
+/** This process's soft open-files limit; the servers and the load process inherit it. */
+export function openFilesSoft(): number {
+  const raw = /^Max open files\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1];
+  return raw === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(raw);
+}
