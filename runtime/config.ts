@@ -1,6 +1,9 @@
-/** Settings shared by the hosts (Node and edge): one table of names, defaults, parsers and help. Portable: no Node import. */
-import { parseDuration } from "../handlers/sessions/expire.js";
-import { DEFAULT_LIMITS, type Limits } from "../handlers/options.js";
+/**
+ * The settings of both hosts (the Node host and the edge worker): one table of names, hosts,
+ * defaults, parsers and help, which --help and the README's Configuration table list. Portable:
+ * no Node import.
+ */
+import { DEFAULT_LIMITS, parseDuration, type Limits } from "../handlers/index.js";
 
 /** The Node host's settings: from the environment, overridden by --flags of the same name. */
 export interface Config {
@@ -19,143 +22,268 @@ export interface Config {
   limits: Limits;
 }
 
+/** The edge worker's settings, from its env bindings (wrangler `vars` and secrets); runtime/edge/config.ts. */
+export interface EdgeConfig {
+  upstashUrl: string;
+  upstashToken: string;
+  keyPrefix: string;
+  apiKey?: string;
+  publicUrl?: string;
+  /** Silence after which a subscription is probed with a heartbeat (unset: the Upstash store's default). */
+  heartbeatMs?: number;
+  limits: Limits;
+}
+
+/** Where a setting applies, and what each host's loader builds. */
+export type Host = "node" | "edge";
+export interface HostConfigs {
+  node: Config;
+  edge: EdgeConfig;
+}
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-type Parse = (raw: string) => unknown;
-
-interface Setting {
-  env: string;
-  describe: string;
-  fallback?: string;
-  secret?: boolean;
-  parse: Parse;
-  assign: (config: Config, value: never) => void;
+/**
+ * One row of the table. The value's type is hidden behind `apply`, which parses a raw string and
+ * stores the result in one step, so a row cannot hand a value to a field of another type.
+ * `C` is what `apply` writes into: the config of the row's one host, or for a row of both hosts
+ * `Config | EdgeConfig` (only the fields both have).
+ */
+export interface Setting<C> {
+  readonly env: string;
+  /** The Node host's flag (`--port` for PORT); undefined for an edge-only setting. */
+  readonly flag: string | undefined;
+  readonly hosts: readonly Host[];
+  /** The --help line's text (the README's table words each setting itself). */
+  readonly describe: string;
+  /** The default as --help and the README show it; the loaders start from the same values (`defaultsFor`). */
+  readonly fallback?: string;
+  /** Unset or empty is an error: `missing NAME`. */
+  readonly required?: boolean;
+  /** An invalid value's error shows `(hidden)` instead of the value. */
+  readonly secret?: boolean;
+  /** Parses `raw` and stores it; throws ConfigError `invalid NAME="raw": why`. */
+  readonly apply: (config: C, raw: string) => void;
 }
 
-const integer = (min: number, max: number): Parse => (raw) => {
+/** A row of SETTINGS: a setting of one host, or of both (then it applies to either host's config). */
+export type AnySetting = { [H in Host]: Setting<HostConfigs[H]> }[Host];
+
+export interface SettingSpec<T, H extends Host> {
+  env: string;
+  hosts: readonly H[];
+  describe: string;
+  fallback?: string;
+  required?: boolean;
+  secret?: boolean;
+  parse: (raw: string) => T;
+  /** Stores the parsed value; `config` has only the fields every host in `hosts` has. */
+  assign: (config: HostConfigs[H], value: T) => void;
+}
+
+const flagName = (env: string) => `--${env.toLowerCase().replace(/_/g, "-")}`;
+
+/** A row of the table, typed end to end: `assign` takes exactly what `parse` returns. */
+export function setting<T, H extends Host>(spec: SettingSpec<T, H>): Setting<HostConfigs[H]> {
+  const { parse, assign, ...row } = spec;
+  return {
+    ...row,
+    flag: spec.hosts.some((host) => host === "node") ? flagName(spec.env) : undefined,
+    apply: (config, raw) => {
+      let value: T;
+      try {
+        value = parse(raw);
+      } catch (error) {
+        const shown = spec.secret ? "(hidden)" : JSON.stringify(raw);
+        throw new ConfigError(`invalid ${spec.env}=${shown}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      assign(config, value);
+    },
+  };
+}
+
+type Parse<T> = (raw: string) => T;
+
+const integer = (min: number, max: number): Parse<number> => (raw) => {
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
     throw new Error(`expected a whole number from ${min} to ${max}`);
   }
   return value;
 };
-const text: Parse = (raw) => raw;
-const duration: Parse = (raw) => {
+const text: Parse<string> = (raw) => raw;
+const duration: Parse<number> = (raw) => {
   const seconds = parseDuration(raw);
   if (seconds === null) throw new Error('expected seconds or a duration such as "90s", "15m", "2h", "1d"');
   return seconds;
 };
-const url = (protocols: string[]): Parse => (raw) => {
+const url = (protocols: string[], kind = `a ${protocols.join(" or ")}`): Parse<string> => (raw) => {
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
     throw new Error("expected a URL");
   }
-  if (!protocols.includes(parsed.protocol)) throw new Error(`expected a ${protocols.join(" or ")} URL`);
+  if (!protocols.includes(parsed.protocol)) throw new Error(`expected ${kind} URL`);
   return raw;
 };
-const oneOf = (values: string[]): Parse => (raw) => {
+const oneOf = (values: string[]): Parse<string> => (raw) => {
   if (!values.includes(raw)) throw new Error(`expected one of ${values.join(", ")}`);
   return raw;
 };
-const prefix: Parse = (raw) => {
+const prefix: Parse<string> = (raw) => {
   if (!/^[A-Za-z0-9._:-]{0,64}$/.test(raw)) throw new Error("expected up to 64 characters of A-Z a-z 0-9 . _ : -");
   return raw;
 };
 
-const limit = (key: keyof Limits) => (config: Config, value: number) => {
+const limit = (key: keyof Limits) => (config: { limits: Limits }, value: number) => {
   config.limits[key] = value;
 };
 const KIB = 1024;
 const MAX_BYTES = 64 * 1024 * KIB;
+const NODE = ["node"] as const;
+const EDGE = ["edge"] as const;
+const BOTH = ["node", "edge"] as const;
 
-/** Every setting, in the order --help and the README list them. */
-export const SETTINGS: Setting[] = [
-  { env: "PORT", describe: "TCP port to listen on", fallback: "8080", parse: integer(0, 65535), assign: (c, v: number) => (c.port = v) },
-  { env: "HOST", describe: "Address to bind", fallback: "0.0.0.0", parse: text, assign: (c, v: string) => (c.host = v) },
-  { env: "REDIS_URL", describe: "Redis URL (redis:// or rediss://); unset with no REDIS_HOST: in-memory store", secret: true, parse: url(["redis:", "rediss:"]), assign: (c, v: string) => (c.redisUrl = v) },
-  { env: "REDIS_HOST", describe: "Redis host (alternative to REDIS_URL, as a ConfigMap provides it)", parse: text, assign: (c, v: string) => (c.redisHost = v) },
-  { env: "REDIS_PORT", describe: "Redis port, with REDIS_HOST", fallback: "6379", parse: integer(1, 65535), assign: (c, v: number) => (c.redisPort = v) },
-  { env: "REDIS_PASSWORD", describe: "Redis password, with REDIS_HOST (as a Secret provides it)", secret: true, parse: text, assign: (c, v: string) => (c.redisPassword = v) },
-  { env: "KEY_PREFIX", describe: "Prefix of every Redis key and channel", fallback: "rsvg:", parse: prefix, assign: (c, v: string) => (c.keyPrefix = v) },
-  { env: "API_KEY", describe: "Server API key: needed to create sessions, may write any session", secret: true, parse: text, assign: (c, v: string) => (c.apiKey = v || undefined) },
-  { env: "METRICS_TOKEN", describe: "When set, GET /metrics needs Authorization: Bearer <token>", secret: true, parse: text, assign: (c, v: string) => (c.metricsToken = v || undefined) },
-  { env: "PUBLIC_URL", describe: "Base URL for links in API responses (default: the request's origin)", parse: url(["http:", "https:"]), assign: (c, v: string) => (c.publicUrl = v) },
-  { env: "LOG_LEVEL", describe: "fatal, error, warn, info, debug, trace or silent", fallback: "info", parse: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), assign: (c, v: string) => (c.logLevel = v) },
-  { env: "SHUTDOWN_GRACE_MS", describe: "Longest wait for connections to close after SIGTERM", fallback: "10000", parse: integer(0, 600_000), assign: (c, v: number) => (c.shutdownGraceMs = v) },
-  { env: "MAX_BODY_BYTES", describe: "Largest request body (413 beyond)", fallback: String(DEFAULT_LIMITS.maxBodyBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxBodyBytes") },
-  { env: "MAX_TEMPLATE_BYTES", describe: "Largest template", fallback: String(DEFAULT_LIMITS.maxTemplateBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxTemplateBytes") },
-  { env: "MAX_ARGS_BYTES", describe: "Largest args object, as JSON", fallback: String(DEFAULT_LIMITS.maxArgsBytes), parse: integer(2, MAX_BYTES), assign: limit("maxArgsBytes") },
-  { env: "MAX_FRAME_BYTES", describe: "Largest rendered frame", fallback: String(DEFAULT_LIMITS.maxFrameBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxFrameBytes") },
-  { env: "RENDER_TIMEOUT_MS", describe: "Time budget of one render", fallback: String(DEFAULT_LIMITS.renderTimeoutMs), parse: integer(1, 60_000), assign: limit("renderTimeoutMs") },
-  { env: "RENDER_MEMORY_BYTES", describe: "Memory budget of one render", fallback: String(DEFAULT_LIMITS.renderMemoryBytes), parse: integer(KIB, 1024 * MAX_BYTES), assign: limit("renderMemoryBytes") },
-  { env: "DEFAULT_EXPIRE", describe: "Session lifetime when a request names none", fallback: "1d", parse: duration, assign: limit("defaultExpireSeconds") },
-  { env: "MAX_EXPIRE", describe: "Longest session lifetime a request may ask for", fallback: "30d", parse: duration, assign: limit("maxExpireSeconds") },
-  { env: "KEEP_ALIVE_MS", describe: "Default interval of keep-alive frame resends on streams", fallback: String(DEFAULT_LIMITS.keepAliveMs), parse: integer(1_000, 300_000), assign: limit("keepAliveMs") },
-  { env: "READY_TIMEOUT_MS", describe: "How long /ready waits for the store", fallback: String(DEFAULT_LIMITS.readyTimeoutMs), parse: integer(10, 60_000), assign: limit("readyTimeoutMs") },
-  { env: "MAX_HTML_BYTES", describe: "html sessions: largest rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxHtmlBytes") },
-  { env: "MAX_HTML_NODES", describe: "html sessions: most elements in the rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlNodes), parse: integer(1, 100_000), assign: limit("maxHtmlNodes") },
-  { env: "MAX_HTML_DEPTH", describe: "html sessions: deepest nesting of elements", fallback: String(DEFAULT_LIMITS.maxHtmlDepth), parse: integer(1, 1_000), assign: limit("maxHtmlDepth") },
-  { env: "MAX_PNG_SCALE", describe: "Largest scale of GET /png/ID", fallback: String(DEFAULT_LIMITS.maxPngScale), parse: integer(1, 16), assign: limit("maxPngScale") },
-  { env: "MAX_PNG_PIXELS", describe: "Largest PNG, pixels after scaling", fallback: String(DEFAULT_LIMITS.maxPngPixels), parse: integer(1, 268_435_456), assign: limit("maxPngPixels") },
-  { env: "PNG_CACHE_BYTES", describe: "Memory for rendered PNGs per process", fallback: String(DEFAULT_LIMITS.pngCacheBytes), parse: integer(0, 1024 * MAX_BYTES), assign: limit("pngCacheBytes") },
+/** Every setting of both hosts, in the order --help and the README list them. */
+export const SETTINGS: readonly AnySetting[] = [
+  setting({ env: "PORT", hosts: NODE, describe: "TCP port to listen on", fallback: "8080", parse: integer(0, 65535), assign: (c, v) => (c.port = v) }),
+  setting({ env: "HOST", hosts: NODE, describe: "Address to bind", fallback: "0.0.0.0", parse: text, assign: (c, v) => (c.host = v) }),
+  setting({ env: "REDIS_URL", hosts: NODE, describe: "Redis URL (redis:// or rediss://); unset with no REDIS_HOST: in-memory store", secret: true, parse: url(["redis:", "rediss:"]), assign: (c, v) => (c.redisUrl = v) }),
+  setting({ env: "REDIS_HOST", hosts: NODE, describe: "Redis host (alternative to REDIS_URL, as a ConfigMap provides it)", parse: text, assign: (c, v) => (c.redisHost = v) }),
+  setting({ env: "REDIS_PORT", hosts: NODE, describe: "Redis port, with REDIS_HOST", fallback: "6379", parse: integer(1, 65535), assign: (c, v) => (c.redisPort = v) }),
+  setting({ env: "REDIS_PASSWORD", hosts: NODE, describe: "Redis password, with REDIS_HOST (as a Secret provides it)", secret: true, parse: text, assign: (c, v) => (c.redisPassword = v) }),
+  setting({ env: "UPSTASH_REDIS_REST_URL", hosts: EDGE, describe: "Upstash REST URL of the database, https://…", required: true, parse: url(["https:", "http:"], "an https"), assign: (c, v) => (c.upstashUrl = v) }),
+  setting({ env: "UPSTASH_REDIS_REST_TOKEN", hosts: EDGE, describe: "Upstash REST token, the full-access one", required: true, secret: true, parse: text, assign: (c, v) => (c.upstashToken = v) }),
+  setting({ env: "UPSTASH_HEARTBEAT_MS", hosts: EDGE, describe: "Silence after which a subscription is probed with a heartbeat (unset: 15000)", parse: integer(1_000, 3_600_000), assign: (c, v) => (c.heartbeatMs = v) }),
+  setting({ env: "KEY_PREFIX", hosts: BOTH, describe: "Prefix of every Redis key and channel", fallback: "rsvg:", parse: prefix, assign: (c, v) => (c.keyPrefix = v) }),
+  setting({ env: "API_KEY", hosts: BOTH, describe: "Server API key: needed to create sessions, may write any session", secret: true, parse: text, assign: (c, v) => (c.apiKey = v || undefined) }),
+  setting({ env: "METRICS_TOKEN", hosts: NODE, describe: "When set, GET /metrics needs Authorization: Bearer <token>", secret: true, parse: text, assign: (c, v) => (c.metricsToken = v || undefined) }),
+  setting({ env: "PUBLIC_URL", hosts: BOTH, describe: "Base URL for links in API responses (default: the request's origin)", parse: url(["http:", "https:"]), assign: (c, v) => (c.publicUrl = v) }),
+  setting({ env: "LOG_LEVEL", hosts: NODE, describe: "fatal, error, warn, info, debug, trace or silent", fallback: "info", parse: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), assign: (c, v) => (c.logLevel = v) }),
+  setting({ env: "SHUTDOWN_GRACE_MS", hosts: NODE, describe: "Longest wait for connections to close after SIGTERM", fallback: "10000", parse: integer(0, 600_000), assign: (c, v) => (c.shutdownGraceMs = v) }),
+  setting({ env: "MAX_BODY_BYTES", hosts: BOTH, describe: "Largest request body (413 beyond)", fallback: String(DEFAULT_LIMITS.maxBodyBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxBodyBytes") }),
+  setting({ env: "MAX_TEMPLATE_BYTES", hosts: BOTH, describe: "Largest template", fallback: String(DEFAULT_LIMITS.maxTemplateBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxTemplateBytes") }),
+  setting({ env: "MAX_ARGS_BYTES", hosts: BOTH, describe: "Largest args object, as JSON", fallback: String(DEFAULT_LIMITS.maxArgsBytes), parse: integer(2, MAX_BYTES), assign: limit("maxArgsBytes") }),
+  setting({ env: "MAX_FRAME_BYTES", hosts: BOTH, describe: "Largest rendered frame", fallback: String(DEFAULT_LIMITS.maxFrameBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxFrameBytes") }),
+  setting({ env: "RENDER_TIMEOUT_MS", hosts: BOTH, describe: "Time budget of one render", fallback: String(DEFAULT_LIMITS.renderTimeoutMs), parse: integer(1, 60_000), assign: limit("renderTimeoutMs") }),
+  setting({ env: "RENDER_MEMORY_BYTES", hosts: BOTH, describe: "Memory budget of one render", fallback: String(DEFAULT_LIMITS.renderMemoryBytes), parse: integer(KIB, 1024 * MAX_BYTES), assign: limit("renderMemoryBytes") }),
+  setting({ env: "DEFAULT_EXPIRE", hosts: BOTH, describe: "Session lifetime when a request names none", fallback: "1d", parse: duration, assign: limit("defaultExpireSeconds") }),
+  setting({ env: "MAX_EXPIRE", hosts: BOTH, describe: "Longest session lifetime a request may ask for", fallback: "30d", parse: duration, assign: limit("maxExpireSeconds") }),
+  setting({ env: "KEEP_ALIVE_MS", hosts: BOTH, describe: "Default interval of keep-alive frame resends on streams", fallback: String(DEFAULT_LIMITS.keepAliveMs), parse: integer(1_000, 300_000), assign: limit("keepAliveMs") }),
+  setting({ env: "READY_TIMEOUT_MS", hosts: BOTH, describe: "How long /ready waits for the store", fallback: String(DEFAULT_LIMITS.readyTimeoutMs), parse: integer(10, 60_000), assign: limit("readyTimeoutMs") }),
+  setting({ env: "MAX_HTML_BYTES", hosts: BOTH, describe: "html sessions: largest rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxHtmlBytes") }),
+  setting({ env: "MAX_HTML_NODES", hosts: BOTH, describe: "html sessions: most elements in the rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlNodes), parse: integer(1, 100_000), assign: limit("maxHtmlNodes") }),
+  setting({ env: "MAX_HTML_DEPTH", hosts: BOTH, describe: "html sessions: deepest nesting of elements", fallback: String(DEFAULT_LIMITS.maxHtmlDepth), parse: integer(1, 1_000), assign: limit("maxHtmlDepth") }),
+  setting({ env: "MAX_PNG_SCALE", hosts: BOTH, describe: "Largest scale of GET /png/ID", fallback: String(DEFAULT_LIMITS.maxPngScale), parse: integer(1, 16), assign: limit("maxPngScale") }),
+  setting({ env: "MAX_PNG_PIXELS", hosts: BOTH, describe: "Largest PNG, pixels after scaling", fallback: String(DEFAULT_LIMITS.maxPngPixels), parse: integer(1, 268_435_456), assign: limit("maxPngPixels") }),
+  setting({ env: "PNG_CACHE_BYTES", hosts: BOTH, describe: "Memory for rendered PNGs per process", fallback: String(DEFAULT_LIMITS.pngCacheBytes), parse: integer(0, 1024 * MAX_BYTES), assign: limit("pngCacheBytes") }),
 ];
 
-const flagName = (env: string) => `--${env.toLowerCase().replace(/_/g, "-")}`;
+/** Each host's rows, in table order. The guards are sound because `setting()` types `apply`
+ *  for every host its row lists (a row of both hosts takes `Config | EdgeConfig`). */
+const BY_HOST: { readonly [H in Host]: readonly Setting<HostConfigs[H]>[] } = {
+  node: SETTINGS.filter((s): s is Setting<Config> => s.hosts.includes("node")),
+  edge: SETTINGS.filter((s): s is Setting<EdgeConfig> => s.hosts.includes("edge")),
+};
 
-/** Reads --flag value / --flag=value pairs; unknown flags are an error. */
-function parseFlags(argv: string[]): Map<string, string> {
+/** The settings `host` reads, in table order. */
+export function settingsFor<H extends Host>(host: H): readonly Setting<HostConfigs[H]>[] {
+  return BY_HOST[host];
+}
+
+/**
+ * What each loader starts from: every setting's `fallback`, parsed (a unit test holds the two
+ * together), and the unset optional fields. The required edge settings' placeholders never
+ * escape: `loadSettings` throws `missing NAME` first.
+ */
+const DEFAULTS: { readonly [H in Host]: () => HostConfigs[H] } = {
+  node: () => ({
+    port: 8080,
+    host: "0.0.0.0",
+    redisPort: 6379,
+    keyPrefix: "rsvg:",
+    logLevel: "info",
+    shutdownGraceMs: 10_000,
+    limits: { ...DEFAULT_LIMITS },
+  }),
+  edge: () => ({ upstashUrl: "", upstashToken: "", keyPrefix: "rsvg:", limits: { ...DEFAULT_LIMITS } }),
+};
+
+/** A fresh copy of the configuration `host` has with nothing set. */
+export function defaultsFor<H extends Host>(host: H): HostConfigs[H] {
+  return DEFAULTS[host]();
+}
+
+/** Reads --flag value / --flag=value pairs; a flag that is not one of `settings` is an error. */
+function parseFlags(settings: readonly { env: string; flag: string | undefined }[], argv: readonly string[]): Map<string, string> {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const setting = SETTINGS.find((s) => flagName(s.env) === name);
-    if (!setting) throw new ConfigError(`unknown option ${name} (see --help)`);
+    const row = settings.find((s) => s.flag !== undefined && s.flag === name);
+    if (!row) throw new ConfigError(`unknown option ${name} (see --help)`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new ConfigError(`option ${name} needs a value`);
-    values.set(setting.env, value);
+    values.set(row.env, value);
   }
   return values;
 }
 
-export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): Config {
-  const flags = parseFlags(argv);
-  const config = { redisPort: 6379, limits: { ...DEFAULT_LIMITS } } as Config;
-  for (const setting of SETTINGS) {
-    const raw = flags.get(setting.env) ?? env[setting.env] ?? setting.fallback;
-    if (raw === undefined || (raw === "" && setting.fallback === undefined)) continue;
-    let value: unknown;
-    try {
-      value = setting.parse(raw);
-    } catch (error) {
-      const shown = setting.secret ? "(hidden)" : JSON.stringify(raw);
-      throw new ConfigError(`invalid ${setting.env}=${shown}: ${(error as Error).message}`);
+/**
+ * `host`'s settings from `env` (values that are not strings count as unset, as an edge runtime's
+ * non-text bindings), overridden by `argv` flags. Unset, or empty with no default: the default, or
+ * `missing NAME` when required. Throws ConfigError naming the setting.
+ */
+export function loadSettings<H extends Host>(host: H, env: Readonly<Record<string, unknown>>, argv: readonly string[] = []): HostConfigs[H] {
+  const settings = settingsFor(host);
+  const flags = parseFlags(settings, argv);
+  const config = defaultsFor(host);
+  for (const row of settings) {
+    const bound = env[row.env];
+    const raw = flags.get(row.env) ?? (typeof bound === "string" ? bound : undefined);
+    if (raw === undefined || (raw === "" && row.fallback === undefined)) {
+      if (row.required) throw new ConfigError(`missing ${row.env}`);
+      continue;
     }
-    setting.assign(config, value as never);
+    row.apply(config, raw);
   }
   if (config.limits.defaultExpireSeconds > config.limits.maxExpireSeconds) {
     throw new ConfigError("invalid DEFAULT_EXPIRE: longer than MAX_EXPIRE");
   }
+  return config;
+}
+
+/** The Node host's configuration: the environment, overridden by --flags. */
+export function loadConfig(env: Readonly<Record<string, unknown>>, argv: readonly string[] = []): Config {
+  const config = loadSettings("node", env, argv);
   if (config.redisUrl && config.redisHost) {
     throw new ConfigError("invalid REDIS_HOST: set either REDIS_URL or REDIS_HOST, not both");
   }
   return config;
 }
 
+/** The name column of --help: flag and variable, or only the variable of an edge-only setting. */
+const helpName = (setting: AnySetting) => (setting.flag ? `${setting.flag} / ${setting.env}` : setting.env);
+
 export function helpText(): string {
+  const nameWidth = Math.max(...SETTINGS.map((s) => helpName(s).length)) + 2;
+  const hostsWidth = Math.max(...SETTINGS.map((s) => s.hosts.join(", ").length)) + 2;
+  const row = (name: string, hosts: string, text: string) => `  ${name.padEnd(nameWidth)}${hosts.padEnd(hostsWidth)}${text}`;
   const rows = SETTINGS.map((s) => {
-    const name = `${flagName(s.env)} / ${s.env}`.padEnd(44);
-    return `  ${name}${s.describe}${s.fallback ? ` (default: ${s.fallback})` : ""}`;
+    const note = s.fallback ? ` (default: ${s.fallback})` : s.required ? " (required)" : "";
+    return row(helpName(s), s.hosts.join(", "), `${s.describe}${note}`);
   });
   return [
     "realtime-svg: live SVG images over multipart/x-mixed-replace",
     "",
     "Usage: node dist/runtime/node/main.js [--option value ...]",
-    "Every option may also be given as an environment variable; flags win.",
+    "Every node option may also be given as an environment variable; flags win.",
+    "The edge worker (dist/edge/worker.js) reads the edge settings from its bindings.",
     "",
+    row("option / variable", "hosts", "meaning"),
     ...rows,
     "",
   ].join("\n");

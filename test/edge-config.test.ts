@@ -1,8 +1,8 @@
-/** The edge entry's settings: the Upstash bindings plus the settings it shares with the Node host,
- *  parsed by the Node host's own table. */
+/** The edge entry's settings: the rows of the shared table (runtime/config.ts) whose hosts include
+ *  "edge" — the Upstash bindings plus the settings it shares with the Node host, parsed the same way. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_LIMITS } from "../handlers/options.js";
-import { ConfigError, loadConfig } from "../runtime/config.js";
+import { ConfigError, loadConfig, SETTINGS } from "../runtime/config.js";
 import { EDGE_SETTINGS, loadEdgeConfig } from "../runtime/edge/config.js";
 
 const upstash = { UPSTASH_REDIS_REST_URL: "https://eu1-example.upstash.io", UPSTASH_REDIS_REST_TOKEN: "secret-token" };
@@ -54,18 +54,27 @@ describe("edge configuration", () => {
     };
     expect(message({ ...upstash, KEY_PREFIX: "has space" })).toMatch(/^invalid KEY_PREFIX="has space": expected/);
     expect(message({ ...upstash, MAX_EXPIRE: "1h", DEFAULT_EXPIRE: "2h" })).toMatch(/DEFAULT_EXPIRE/);
+    expect(message({})).toBe("missing UPSTASH_REDIS_REST_URL");
     expect(message({ UPSTASH_REDIS_REST_TOKEN: "t" })).toBe("missing UPSTASH_REDIS_REST_URL");
     expect(message({ ...upstash, UPSTASH_REDIS_REST_URL: "redis://localhost:6379" })).toMatch(/expected an https URL/);
     expect(message({ UPSTASH_REDIS_REST_URL: upstash.UPSTASH_REDIS_REST_URL })).toBe("missing UPSTASH_REDIS_REST_TOKEN");
-    expect(message({ ...upstash, UPSTASH_HEARTBEAT_MS: "10" })).toMatch(/^invalid UPSTASH_HEARTBEAT_MS="10"/);
+    expect(message({ ...upstash, UPSTASH_REDIS_REST_URL: "" })).toBe("missing UPSTASH_REDIS_REST_URL");
+    expect(message({ ...upstash, UPSTASH_REDIS_REST_URL: "not a url" })).toBe('invalid UPSTASH_REDIS_REST_URL="not a url": expected a URL');
+    expect(message({ ...upstash, UPSTASH_HEARTBEAT_MS: "10" })).toBe(
+      'invalid UPSTASH_HEARTBEAT_MS="10": expected a whole number from 1000 to 3600000',
+    );
   });
 
-  it("ignores the Node host's own settings and bindings that are not strings", () => {
+  it("reads the settings whose hosts include edge, and ignores the Node host's own and bindings that are not strings", () => {
+    expect(EDGE_SETTINGS).toEqual(SETTINGS.filter((s) => s.hosts.includes("edge")).map((s) => s.env));
     expect(EDGE_SETTINGS).not.toContain("PORT");
     expect(EDGE_SETTINGS).not.toContain("REDIS_URL");
     expect(EDGE_SETTINGS).toContain("API_KEY");
-    const config = loadEdgeConfig({ ...upstash, PORT: "not a port", REDIS_URL: "nonsense", KV: {}, API_KEY: 42 });
+    expect(EDGE_SETTINGS).toContain("UPSTASH_REDIS_REST_URL");
+    const config = loadEdgeConfig({ ...upstash, PORT: "not a port", REDIS_URL: "nonsense", KV: {}, API_KEY: 42, UPSTASH_HEARTBEAT_MS: 60000 });
     expect(config.apiKey).toBeUndefined();
+    expect(config.heartbeatMs).toBeUndefined();
+    expect(config).not.toHaveProperty("port");
   });
 
   it("the worker answers 500 misconfigured, naming the missing binding, and logs it once", async () => {

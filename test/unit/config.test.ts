@@ -1,6 +1,30 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { helpText, loadConfig, redactedConfig, SETTINGS } from "../../runtime/config.js";
+import {
+  ConfigError,
+  defaultsFor,
+  helpText,
+  loadConfig,
+  redactedConfig,
+  setting,
+  settingsFor,
+  SETTINGS,
+  type Host,
+} from "../../runtime/config.js";
+
+/** The rows of the table under README.md's "## Configuration" heading, as trimmed cells. */
+function readmeTable(): { header: string[]; rows: string[][] } {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.split(/^## /m).find((part) => part.startsWith("Configuration\n"));
+  if (!section) throw new Error('README.md has no "## Configuration" section');
+  const lines = section.split("\n");
+  const first = lines.findIndex((line) => line.startsWith("|"));
+  const end = lines.findIndex((line, i) => i > first && !line.startsWith("|"));
+  const cells = (line: string) => line.split("|").slice(1, -1).map((cell) => cell.trim());
+  const [header, separator, ...rows] = lines.slice(first, end === -1 ? undefined : end).map(cells);
+  expect(separator?.every((cell) => /^-+$/.test(cell))).toBe(true);
+  return { header: header ?? [], rows };
+}
 
 describe("configuration", () => {
   it("has working defaults with nothing set (memory store)", () => {
@@ -22,31 +46,85 @@ describe("configuration", () => {
   it.each([
     [{ PORT: "eighty" }, /^invalid PORT="eighty"/],
     [{ PORT: "70000" }, /^invalid PORT/],
-    [{ REDIS_URL: "http://x" }, /^invalid REDIS_URL=\(hidden\)/],
+    [{ PORT: "" }, /^invalid PORT=""/],
+    [{ REDIS_URL: "http://x" }, /^invalid REDIS_URL=\(hidden\): expected a redis: or rediss: URL$/],
     [{ LOG_LEVEL: "loud" }, /^invalid LOG_LEVEL/],
     [{ KEY_PREFIX: "a b" }, /^invalid KEY_PREFIX/],
     [{ MAX_BODY_BYTES: "10" }, /^invalid MAX_BODY_BYTES/],
     [{ DEFAULT_EXPIRE: "40d" }, /^invalid DEFAULT_EXPIRE/],
     [{ REDIS_URL: "redis://a", REDIS_HOST: "b" }, /^invalid REDIS_HOST/],
   ])("rejects %j naming the variable", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("rejects an invalid flag value naming the variable", () => {
+    expect(() => loadConfig({ PORT: "9000" }, ["--port=eighty"])).toThrow(/^invalid PORT="eighty"/);
+    expect(() => loadConfig({}, ["--port"])).toThrow(/^option --port needs a value$/);
   });
 
   it("rejects unknown flags", () => {
     expect(() => loadConfig({}, ["--prot", "1"])).toThrow(/unknown option --prot/);
   });
 
-  it("documents every setting in --help", () => {
-    const help = helpText();
-    for (const setting of SETTINGS) expect(help).toContain(setting.env);
+  it("reads only the Node host's settings: edge-only ones are neither flags nor variables there", () => {
+    expect(() => loadConfig({}, ["--upstash-redis-rest-url", "https://x"])).toThrow(/^unknown option --upstash-redis-rest-url/);
+    expect(loadConfig({ UPSTASH_REDIS_REST_URL: "not a url", UPSTASH_HEARTBEAT_MS: "1" })).toEqual(loadConfig({}));
+    expect(settingsFor("node").map((s) => s.env)).toEqual(SETTINGS.filter((s) => s.hosts.includes("node")).map((s) => s.env));
   });
 
-  it("lists every setting with its default in the README's configuration table", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    for (const setting of SETTINGS) {
-      const row = readme.split("\n").find((line) => line.startsWith(`| \`${setting.env}\` |`));
-      expect(row, setting.env).toBeDefined();
-      if (setting.fallback) expect(row).toContain(`\`${setting.fallback}\``);
+  it.each<Host>(["node", "edge"])("%s starts from every setting's documented default", (host) => {
+    for (const row of settingsFor(host)) {
+      if (row.fallback === undefined) continue;
+      const config = defaultsFor(host);
+      row.apply(config, row.fallback);
+      expect(config, `${row.env}=${row.fallback}`).toEqual(defaultsFor(host));
+    }
+  });
+
+  it("types each row end to end: assign takes what parse returns, on the fields its hosts have", () => {
+    const port = setting({ env: "TEST_PORT", hosts: ["node"], describe: "test", parse: Number, assign: (c, v) => (c.port = v) });
+    const config = defaultsFor("node");
+    port.apply(config, "1234");
+    expect(config.port).toBe(1234);
+    expect(port.flag).toBe("--test-port");
+    // tsc (npm run lint) fails if any of these compiles:
+    // @ts-expect-error a number cannot go into a string field
+    setting({ env: "T", hosts: ["node"], describe: "test", parse: Number, assign: (c, v) => (c.host = v) });
+    // @ts-expect-error an edge-only row has no Node field to write
+    setting({ env: "T", hosts: ["edge"], describe: "test", parse: Number, assign: (c, v) => (c.port = v) });
+    // @ts-expect-error a row of both hosts may write only what both configs have
+    setting({ env: "T", hosts: ["node", "edge"], describe: "test", parse: String, assign: (c, v) => (c.host = v) });
+  });
+
+  it("gives every setting a --help line with its flag, hosts, text and default", () => {
+    const lines = helpText().split("\n");
+    for (const row of SETTINGS) {
+      const name = row.hosts.includes("node") ? `${row.flag} / ${row.env}` : row.env;
+      const line = lines.find((l) => l.startsWith(`  ${name} `));
+      expect(line, row.env).toBeDefined();
+      const [, hosts, rest] = /^\s{2,}(\S+(?:, \S+)*)\s{2,}(.*)$/.exec(line?.slice(2 + name.length) ?? "") ?? [];
+      expect(hosts, row.env).toBe(row.hosts.join(", "));
+      expect(rest, row.env).toContain(row.describe);
+      if (row.fallback !== undefined) expect(rest, row.env).toContain(`(default: ${row.fallback})`);
+      if (row.required) expect(rest, row.env).toContain("(required)");
+    }
+    expect(SETTINGS.filter((row) => row.flag === undefined).map((row) => row.hosts)).toEqual(
+      SETTINGS.filter((row) => !row.hosts.includes("node")).map((row) => row.hosts),
+    );
+  });
+
+  it("lists exactly the settings of SETTINGS in the README's configuration table: names, defaults, hosts", () => {
+    const { header, rows } = readmeTable();
+    expect(header).toEqual(["variable", "default", "hosts", "meaning"]);
+    expect(rows.map(([variable]) => variable)).toEqual(SETTINGS.map((row) => `\`${row.env}\``));
+    for (const [variable, fallback, hosts] of rows) {
+      const row = SETTINGS.find((s) => `\`${s.env}\`` === variable)!;
+      expect(hosts, row.env).toBe(row.hosts.join(", "));
+      if (row.fallback !== undefined) expect(fallback, row.env).toBe(`\`${row.fallback}\``);
+      else if (row.required) expect(fallback, row.env).toBe("required");
+      // No default in the table: a dash or words ("request origin"), never a value in code.
+      else expect(fallback, row.env).not.toMatch(/`/);
     }
   });
 
