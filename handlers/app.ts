@@ -1,14 +1,17 @@
 import { Router, type IRequest } from "itty-router";
-import { createContext, type AppContext } from "./context.js";
+import { createServices, type AppContext, type Services } from "./context.js";
+import { notFound } from "./http/errors.js";
 import { health, ready } from "./http/health.js";
-import { Hub } from "./streaming/hub.js";
-import type { AppOptions } from "./options.js";
-import { errorJson, errorResponse } from "./http/respond.js";
-import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions/routes.js";
-import { pngSession, snapshotSession, streamSession, type HostHooks } from "./streaming/routes.js";
-import { NO_METRICS } from "./metrics.js";
-import { StoreUnavailableError, type Store } from "./ports/session-store.js";
+import { metricsRoute } from "./http/metrics-route.js";
+import { errorResponse } from "./http/respond.js";
 import { viewerPage } from "./http/viewer-page.js";
+import type { AppOptions } from "./options.js";
+import type { Broker } from "./ports/broker.js";
+import { StoreUnavailableError, type SessionStore } from "./ports/session-store.js";
+import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions/routes.js";
+import { Hub } from "./streaming/hub.js";
+import { streamSession, type HostHooks } from "./streaming/routes.js";
+import { pngSession, snapshotSession } from "./streaming/snapshots.js";
 
 export interface App {
   /** `host` may offer per-request abilities, e.g. writing a stream straight to the connection. */
@@ -18,18 +21,29 @@ export interface App {
   readonly hub: Hub;
 }
 
+/** The two ports a host plugs in: where records live, and where their announcements arrive. */
+export interface Ports {
+  store: SessionStore;
+  broker: Broker;
+}
+
 export interface CreateAppOptions extends AppOptions {
   /** Unexpected errors (500s, store outages) go here; hosts log them. */
   onError?: (error: unknown) => void;
+  /** Services built once per isolate (the edge host builds an app per request); made here when absent. */
+  services?: Services;
 }
 
-const notFoundRoute = () => errorJson(404, "not_found", "no such route");
+const notFoundRoute = () => {
+  throw notFound("route");
+};
 
 /** The whole HTTP surface, one route per line. */
 function routes() {
   return Router<IRequest, [AppContext, HostHooks | undefined]>()
     .get("/health", health)
     .get("/ready", ready)
+    .get("/metrics", metricsRoute)
     .post("/api/session", createSession)
     .get("/api/session/:id", getSession)
     .put("/api/session/:id", replaceSession)
@@ -42,15 +56,15 @@ function routes() {
     .all("*", notFoundRoute);
 }
 
-export function createApp(store: Store, options: CreateAppOptions = {}): App {
+export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
+  const services = options.services ?? createServices(options);
   const onError = options.onError ?? ((error: unknown) => console.error(error));
-  const metrics = options.metrics ?? NO_METRICS;
   const report = (error: unknown) => {
-    if (error instanceof StoreUnavailableError) metrics.storeError();
+    if (error instanceof StoreUnavailableError) services.metrics.storeError();
     onError(error);
   };
-  const hub = new Hub(store, { onError: report, now: options.now });
-  const ctx = createContext(store, hub, { ...options, metrics }, report);
+  const hub = new Hub(ports.store, ports.broker, { onError: report, metrics: services.metrics, now: services.now });
+  const ctx: AppContext = { ...services, store: ports.store, hub, shuttingDown: false, report };
   const router = routes();
   return {
     hub,
@@ -62,7 +76,7 @@ export function createApp(store: Store, options: CreateAppOptions = {}): App {
         response = errorResponse(error, report);
       }
       const route = (request as Partial<IRequest>).route ?? "unmatched";
-      metrics.requestObserved(route === "*" ? "unmatched" : route, request.method, response.status);
+      services.metrics.requestObserved(route === "*" ? "unmatched" : route, request.method, response.status);
       return response;
     },
     shutdown() {

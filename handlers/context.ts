@@ -1,55 +1,60 @@
 import { hashToken } from "./http/auth.js";
-import type { Hub } from "./streaming/hub.js";
-import { NO_METRICS, type Metrics } from "./metrics.js";
-import { DEFAULT_LIMITS, type AppOptions, type Limits } from "./options.js";
-import { HtmlRenderer } from "./rendering/html.js";
-import { PngRenderer } from "./rendering/png.js";
-import { Renderer } from "./rendering/liquid.js";
 import { notFound } from "./http/errors.js";
-import type { SessionRecord, Store } from "./ports/session-store.js";
-import { KeyedQueue } from "./sessions/write-queue.js";
+import { NO_METRICS, type Metrics } from "./metrics.js";
+import { DEFAULT_LIMITS, type AppOptions, type Limits, type MetricsEndpoint } from "./options.js";
+import type { SessionStore } from "./ports/session-store.js";
+import { HtmlRenderer } from "./rendering/html.js";
+import { Renderer } from "./rendering/liquid.js";
+import { PngRenderer } from "./rendering/png.js";
+import type { SessionRecord } from "./sessions/record.js";
+import { WriteQueue } from "./sessions/write-queue.js";
+import type { Hub } from "./streaming/hub.js";
 
-/** What every handler receives besides the request. Built once per app. */
-export interface AppContext {
-  store: Store;
-  hub: Hub;
-  renderer: Renderer;
+/**
+ * What lives as long as the process (or the edge isolate): the engines with their caches, the
+ * write queue and the settings. Built once; apps built per request on the edge share it.
+ */
+export interface Services {
+  limits: Limits;
+  metrics: Metrics;
+  templates: Renderer;
   html: HtmlRenderer;
   png: PngRenderer;
-  writes: KeyedQueue;
-  metrics: Metrics;
-  limits: Limits;
+  writes: WriteQueue;
   /** SHA-256 of the server API key, when one is configured. */
   apiKeyHash: Promise<string | undefined>;
+  metricsEndpoint?: MetricsEndpoint;
+  /** SHA-256 of the metrics token, when one is configured. */
+  metricsTokenHash: Promise<string | undefined>;
   publicUrl?: string;
   now: () => number;
-  shuttingDown: boolean;
-  report: (error: unknown) => void;
 }
 
-export function createContext(
-  store: Store,
-  hub: Hub,
-  options: AppOptions,
-  report: (error: unknown) => void,
-): AppContext {
+export function createServices(options: AppOptions = {}): Services {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics = options.metrics ?? NO_METRICS;
+  const token = options.metricsEndpoint?.token;
   return {
-    store,
-    hub,
-    renderer: new Renderer(limits, metrics),
+    limits,
+    metrics,
+    templates: new Renderer(limits, metrics),
     html: new HtmlRenderer(options.assets, limits),
     png: new PngRenderer(options.assets, limits),
-    metrics,
-    writes: new KeyedQueue(),
-    limits,
+    writes: new WriteQueue(),
     apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),
+    metricsEndpoint: options.metricsEndpoint,
+    metricsTokenHash: token ? hashToken(token) : Promise.resolve(undefined),
     publicUrl: options.publicUrl?.replace(/\/+$/, ""),
     now: options.now ?? Date.now,
-    shuttingDown: false,
-    report,
   };
+}
+
+/** What every handler receives besides the request: the services, this app's ports and hub. */
+export interface AppContext extends Services {
+  store: SessionStore;
+  hub: Hub;
+  shuttingDown: boolean;
+  report: (error: unknown) => void;
 }
 
 /** The session's record, or 404. */
@@ -63,3 +68,4 @@ export async function loadSession(ctx: AppContext, id: string): Promise<SessionR
 export function baseUrl(ctx: AppContext, request: Request): string {
   return ctx.publicUrl ?? new URL(request.url).origin;
 }
+

@@ -4,12 +4,14 @@
  * hub when scraped, so they need no hook.
  */
 export interface Metrics {
-  /** A write stored a new frame and published it. */
+  /** A create or a write stored a new frame and announced it. */
   framePublished(): void;
   /** A frame (or keep-alive resend) was queued to a viewer's connection. */
   frameDelivered(): void;
   /** An unsent frame was replaced by a newer one because its viewer reads too slowly. */
   frameDropped(): void;
+  /** A write's compare-and-set lost to a writer elsewhere and was retried. */
+  writeConflict(): void;
   /** One render of a template, in seconds. */
   renderObserved(seconds: number): void;
   /** A store operation failed (unreachable, timed out). */
@@ -24,6 +26,7 @@ export const NO_METRICS: Metrics = {
   framePublished: ignore,
   frameDelivered: ignore,
   frameDropped: ignore,
+  writeConflict: ignore,
   renderObserved: ignore,
   storeError: ignore,
   requestObserved: ignore,

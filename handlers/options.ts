@@ -74,6 +74,14 @@ export interface AppOptions {
   publicUrl?: string;
   /** Fonts, emoji and resvg's wasm for html sessions and PNG frames; without them both answer 501. */
   assets?: RenderAssets;
+  /** GET /metrics: what the host exposes (the Node host: Prometheus text); absent → 404. */
+  metricsEndpoint?: MetricsEndpoint;
   /** Wall clock, replaceable in tests. */
   now?: () => number;
+}
+
+export interface MetricsEndpoint {
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  token?: string;
+  scrape(): Promise<{ contentType: string; body: string }>;
 }

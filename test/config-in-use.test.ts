@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { MemoryStore } from "../runtime/stores/memory.js";
+import { memoryPorts } from "../runtime/stores/memory.js";
 import { startRedisServer, type RedisProcess } from "./support/redis.js";
 import { spawnServer, startInProcess, type ServerProcess } from "./support/server.js";
 
@@ -8,7 +8,7 @@ const post = (base: string, body: unknown) =>
 
 describe("configured limits are the ones enforced", () => {
   it("applies MAX_BODY_BYTES, MAX_TEMPLATE_BYTES, MAX_ARGS_BYTES, MAX_EXPIRE, DEFAULT_EXPIRE and RENDER_TIMEOUT_MS", async () => {
-    const server = await startInProcess(new MemoryStore(), {
+    const server = await startInProcess(memoryPorts(), {
       MAX_BODY_BYTES: "4096",
       MAX_TEMPLATE_BYTES: "1024",
       MAX_ARGS_BYTES: "100",

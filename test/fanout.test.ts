@@ -130,7 +130,8 @@ describe("metrics", () => {
       const text = await scrape();
       expect(text).toMatch(/^rsvg_open_streams 2$/m);
       expect(text).toMatch(/^rsvg_subscribed_channels 1$/m);
-      expect(text).toMatch(/^rsvg_frames_published_total 1$/m);
+      // the create and the update each store and announce a frame
+      expect(text).toMatch(/^rsvg_frames_published_total 2$/m);
       expect(text).toMatch(/^rsvg_frames_delivered_total 4$/m);
       expect(text).toMatch(/^rsvg_render_duration_seconds_count 2$/m);
       expect(text).toMatch(/^rsvg_http_requests_total\{route="\/api\/session",method="POST",status="201"\} 1$/m);

@@ -6,6 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PNG } from "pngjs";
 import { NO_METRICS } from "../handlers/metrics.js";
 import { createSession, startRenderServer, type RenderServer } from "./support/render-server.js";
+import { HtmlRenderer } from "../handlers/rendering/html.js";
+import type { RenderAssets } from "../handlers/rendering/assets.js";
+import { DEFAULT_LIMITS } from "../handlers/options.js";
+import { nodeRenderAssets } from "../runtime/node/assets.js";
 
 const CARD =
   `<div style="display:flex;width:100%;height:100%;background:#ffffff;color:#000000;font-size:48px;` +
@@ -14,10 +18,13 @@ const CARD =
 let server: RenderServer;
 let renders = 0;
 
-beforeAll(async () => {
-  server = await startRenderServer({ metrics: { ...NO_METRICS, renderObserved: () => void renders++ } });
-});
-afterAll(() => server?.close());
+/** The describes that talk HTTP start a server; the renderer-level one needs none. */
+function withServer() {
+  beforeAll(async () => {
+    server = await startRenderServer({ metrics: { ...NO_METRICS, renderObserved: () => void renders++ } });
+  });
+  afterAll(() => server?.close());
+}
 
 const html = (id: string, args: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   createSession(server.url, { session_id: id, template: CARD, args, kind: "html", width: 400, height: 120, ...extra });
@@ -41,6 +48,8 @@ function inked(image: PNG, x0: number, x1: number, y0 = 0, y1 = image.height): n
 }
 
 describe("html sessions", () => {
+  withServer();
+
   it("serve a 400×120 SVG whose text is glyph paths, and a 400×120 PNG", async () => {
     const created = await html("card", { text: "Build passing" });
     expect(created.response.status).toBe(201);
@@ -124,11 +133,10 @@ describe("html sessions", () => {
     }
     expect(coloured).toBeGreaterThan(300);
   });
+});
 
+describe("HtmlRenderer", () => {
   it("draw Korean with Noto Sans KR, not the missing-glyph boxes the default font would draw", async () => {
-    const { HtmlRenderer } = await import("../handlers/rendering/html.js");
-    const { nodeRenderAssets } = await import("../runtime/node/assets.js");
-    const { DEFAULT_LIMITS } = await import("../handlers/options.js");
     const assets = nodeRenderAssets();
     const markup = `<div style="display:flex;font-size:64px">한국어</div>`;
     const withCjk = await new HtmlRenderer(assets, DEFAULT_LIMITS).toSvg(markup, 400, 120);
@@ -139,9 +147,6 @@ describe("html sessions", () => {
   });
 
   it("draw every Korean syllable of one text run, whichever font subset holds it (never a missing-glyph box)", async () => {
-    const { HtmlRenderer } = await import("../handlers/rendering/html.js");
-    const { nodeRenderAssets } = await import("../runtime/node/assets.js");
-    const { DEFAULT_LIMITS } = await import("../handlers/options.js");
     const assets = nodeRenderAssets();
     const draw = (r: InstanceType<typeof HtmlRenderer>, text: string) =>
       r.toSvg(`<div style="display:flex;font-size:40px">${text}</div>`, 600, 100);
@@ -159,9 +164,79 @@ describe("html sessions", () => {
     expect(drawn.split(notdef).length - 1, "missing-glyph boxes in the sentence").toBe(0);
     expect(drawn.length).toBeGreaterThan(notdef.length * sentence.length);
   });
+
+  describe("deadline: renderTimeoutMs bills satori's own work, never the wait for fonts and emoji", () => {
+    const BUDGET_MS = 250;
+    /** Longer than the whole budget. */
+    const DELAY_MS = 400;
+    const roomy = { ...DEFAULT_LIMITS, renderTimeoutMs: 60_000 };
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    /** The Node assets, every font and emoji load answering after DELAY_MS: a slow disk, or a busy event loop. */
+    function slowAssets(): { assets: RenderAssets; loads: () => number } {
+      const assets = nodeRenderAssets();
+      let loads = 0;
+      const slow = async <T>(load: () => Promise<T>) => {
+        loads++;
+        await sleep(DELAY_MS);
+        return load();
+      };
+      return {
+        assets: {
+          ...assets,
+          fallbackFonts: (language, text) => slow(() => assets.fallbackFonts(language, text)),
+          emojiSvg: (codePoints) => slow(() => assets.emojiSvg(codePoints)),
+        },
+        loads: () => loads,
+      };
+    }
+
+    /** Renders `markup` with slow assets and the real budget: the same SVG as with fast ones, though it took longer than the budget. */
+    async function rendersDespiteSlowAssets(markup: string) {
+      const reference = await new HtmlRenderer(nodeRenderAssets(), roomy).toSvg(markup, 400, 120);
+      const withoutFallback = await new HtmlRenderer({ ...nodeRenderAssets(), fallbackFonts: async () => [] }, roomy).toSvg(markup, 400, 120);
+      expect(reference, "the fallback faces draw this text").not.toBe(withoutFallback);
+      const slow = slowAssets();
+      const started = performance.now();
+      const svg = await new HtmlRenderer(slow.assets, { ...DEFAULT_LIMITS, renderTimeoutMs: BUDGET_MS }).toSvg(markup, 400, 120);
+      expect(performance.now() - started).toBeGreaterThan(DELAY_MS);
+      expect(slow.loads()).toBeGreaterThan(0);
+      expect(svg).toBe(reference);
+      return svg;
+    }
+
+    it("renders Korean and an emoji whose fonts and image take longer than the whole budget to load", async () => {
+      const svg = await rendersDespiteSlowAssets(`<div style="display:flex;font-size:64px"><span>한국어</span><span>🚀</span></div>`);
+      expect(svg).toContain("data:image/svg+xml;base64,");
+    });
+
+    it("also when the font is one only satori knows to ask for while laying out (★, from a fallback face)", async () => {
+      await rendersDespiteSlowAssets(`<div style="display:flex;font-size:64px">★★★</div>`);
+    });
+
+    it("still fails a render whose own layout overruns the budget, with or without asset waits", async () => {
+      const heavy = (text: string) =>
+        `<div style="display:flex;flex-wrap:wrap;font-size:12px">` +
+        Array.from({ length: 400 }, (_, i) => `<span style="padding:2px">${text} ${i}</span>`).join("") +
+        `</div>`;
+      const tiny = { ...DEFAULT_LIMITS, renderTimeoutMs: 1 };
+      // No assets to wait for: caught when satori returns.
+      await expect(new HtmlRenderer(nodeRenderAssets(), tiny).toSvg(heavy("build passing"), 800, 600)).rejects.toMatchObject({
+        code: "render_limit_exceeded",
+      });
+      // Slow assets: their waits are not billed, the layout around them still is.
+      await expect(new HtmlRenderer(slowAssets().assets, tiny).toSvg(heavy("한국어 🚀"), 800, 600)).rejects.toMatchObject({
+        code: "render_limit_exceeded",
+      });
+      // The budget was what failed them, not the markup.
+      await expect(new HtmlRenderer(nodeRenderAssets(), roomy).toSvg(heavy("한국어 🚀"), 800, 600)).resolves.toMatch(/^<svg/);
+    });
+  });
 });
 
 describe("GET /png/ID", () => {
+  withServer();
+
   it("renders once per frame version however many ask at once, and answers 304 to its ETag", async () => {
     await html("busy", { text: "cache me" });
     const before = await fetch(`${server.url}/png/busy?scale=2`);
@@ -182,7 +257,6 @@ describe("GET /png/ID", () => {
   it("counts one render for twenty concurrent requests", async () => {
     await html("count", { text: "count me" });
     const { PngRenderer } = await import("../handlers/rendering/png.js");
-    const { nodeRenderAssets } = await import("../runtime/node/assets.js");
     const renderer = new PngRenderer(nodeRenderAssets(), { maxPngScale: 4, maxPngPixels: 1 << 24, pngCacheBytes: 1 << 20 });
     const svg = await (await fetch(`${server.url}/svg/count`)).text();
     await Promise.all(Array.from({ length: 20 }, () => renderer.png("count:1", svg, 1)));

@@ -1,18 +1,18 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Store } from "../handlers/ports/session-store.js";
+import type { Ports } from "../handlers/index.js";
 import type { RunningServer } from "../runtime/node/server.js";
-import { MemoryStore } from "../runtime/stores/memory.js";
-import { RedisStore } from "../runtime/stores/redis.js";
+import { ioredisPorts } from "../runtime/stores/ioredis.js";
+import { memoryPorts } from "../runtime/stores/memory.js";
 import { readMultipart } from "./support/multipart.js";
 import { startInProcess } from "./support/server.js";
 
 const TEMPLATE =
   '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><text x="4" y="26">{{ label }}: {{ value }}</text></svg>';
 const prefix = `test-http-${crypto.randomUUID()}:`;
-const stores: Array<[string, () => Store]> = [
-  ["memory", () => new MemoryStore()],
-  ["redis", () => new RedisStore({ url: inject("redisUrl"), prefix })],
+const stores: Array<[string, () => Ports]> = [
+  ["memory", () => memoryPorts()],
+  ["redis", () => ioredisPorts({ url: inject("redisUrl"), prefix })],
 ];
 
 /** Subscribers Redis itself counts on a session's channel. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../handlers/app.js";
-import { MemoryStore } from "../runtime/stores/memory.js";
+import { createApp } from "../handlers/index.js";
+import { memoryPorts } from "../runtime/stores/memory.js";
 import { readMultipart } from "./support/multipart.js";
 
 /** The handlers as an edge runtime hosts them: no direct writes, a ReadableStream body. */
 describe("streams through the portable ReadableStream body", () => {
-  const app = createApp(new MemoryStore());
+  const app = createApp(memoryPorts());
   const call = (method: string, path: string, body?: unknown, token?: string) =>
     app.fetch(
       new Request(`http://edge.test${path}`, {
@@ -56,14 +56,15 @@ describe("streams through the portable ReadableStream body", () => {
 
 describe("opening a stream", () => {
   it("reads the store once for the first local viewer of a session, not for the viewers after it", async () => {
-    const store = new MemoryStore();
+    const ports = memoryPorts();
+    const store = ports.store;
     let reads = 0;
     const get = store.get.bind(store);
     store.get = (id: string) => {
       reads++;
       return get(id);
     };
-    const app = createApp(store);
+    const app = createApp(ports);
     await app.fetch(
       new Request("http://edge.test/api/session", {
         method: "POST",

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeMessage } from "../handlers/streaming/message.js";
-import { RedisStore } from "../runtime/stores/redis.js";
+import { frameMessage } from "../handlers/streaming/message.js";
+import { ioredisPorts } from "../runtime/stores/ioredis.js";
 import { readMultipart, type StreamReader } from "./support/multipart.js";
 import { freePort, startRedisServer, type RedisProcess } from "./support/redis.js";
 import { spawnServer, type ServerProcess } from "./support/server.js";
@@ -55,14 +55,14 @@ describe("open streams across a Redis restart", () => {
 
     // Another replica writes right away; this process's subscriber is probably not back yet,
     // so the publish is lost to it and only the re-read after resubscribing can deliver it.
-    const other = new RedisStore({ url: redis.url, prefix });
-    await other.connect();
-    const record = (await other.get("survivor"))!;
+    const other = ioredisPorts({ url: redis.url, prefix });
+    await other.store.connect?.();
+    const record = (await other.store.get("survivor"))!;
     expect(record.frame).toBe("<svg>0</svg>");
     const next = { ...record, version: record.version + 1, args: { n: 2 }, frame: "<svg>2</svg>", updatedAt: Date.now() };
-    expect(await other.update(next, { expectVersion: record.version })).toBe("updated");
-    await other.publish("survivor", encodeMessage({ type: "frame", version: next.version, frame: next.frame, expiresAt: next.expiresAt }));
-    await other.close();
+    const expect_ = { incarnation: record.incarnation, version: record.version };
+    expect(await other.store.commit(next, { expect: expect_ }, frameMessage(next))).toBe("committed");
+    await Promise.all([other.store.close(), other.broker.close()]);
 
     for (const stream of streams) expect(await stream.next(10_000)).toBe("<svg>2</svg>");
     await expect.poll(async () => (await patch(3)).status, { timeout: 10_000, interval: 250 }).toBe(200);

@@ -1,13 +1,13 @@
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../handlers/app.js";
-import { MemoryStore } from "../runtime/stores/memory.js";
+import { createApp } from "../handlers/index.js";
+import { memoryPorts } from "../runtime/stores/memory.js";
 import { readMultipart } from "./support/multipart.js";
 import { spawnServer } from "./support/server.js";
 
 describe("graceful shutdown", () => {
   it("turns /ready to 503 as soon as shutdown begins", async () => {
-    const app = createApp(new MemoryStore());
+    const app = createApp(memoryPorts());
     expect((await app.fetch(new Request("http://x/ready"))).status).toBe(200);
     app.shutdown();
     const ready = await app.fetch(new Request("http://x/ready"));

@@ -1,31 +1,34 @@
 /**
- * One contract for every Store: the same tests run against MemoryStore and against RedisStore on a
- * real redis-server, followed by the checks only Redis can answer (keys, PUBSUB, CLIENT LIST,
- * outages).
+ * One contract for every pair of ports (session store + broker): the same tests run against the
+ * memory pair and against Redis over TCP (ioredis) and over HTTP (Upstash REST, through a bridge
+ * to the same real redis-server), followed by the checks only Redis can answer (keys, PUBSUB,
+ * CLIENT LIST, outages, connection events).
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
-import {
-  StoreUnavailableError,
-  type SessionRecord,
-  type Store,
-  type SubscribeHandlers,
-} from "../handlers/ports/session-store.js";
-import { MemoryStore } from "../runtime/stores/memory.js";
-import { RedisStore, type RedisStoreOptions } from "../runtime/stores/redis.js";
-import { UpstashStore } from "../runtime/stores/upstash.js";
+import { StoreUnavailableError, type Broker, type SessionRecord, type SessionStore } from "../handlers/index.js";
+import { endMessage, frameMessage } from "../handlers/streaming/message.js";
+import { ioredisPorts, type IoredisOptions } from "../runtime/stores/ioredis.js";
+import { memoryPorts } from "../runtime/stores/memory.js";
+import type { RedisEvent } from "../runtime/stores/redis-events.js";
+import { upstashBroker, upstashStore } from "../runtime/stores/upstash.js";
 import { freePort, startRedisServer, type RedisProcess } from "./support/redis.js";
 import { startUpstashBridge, type UpstashBridge } from "./support/upstash-bridge.js";
 
 interface Harness {
-  store: Store;
+  store: SessionStore;
+  /** A broker on the same backend; `another()` makes one more (another process). */
+  broker: Broker;
+  another(): Promise<Broker>;
   /** Lets time pass: advances the injected clock (memory) or really waits (Redis). */
   advance(ms: number): Promise<void>;
   /** The backend's own view of a record's remaining TTL, when it has one (Redis PTTL). */
   remainingTtlMs?(id: string): Promise<number>;
   close(): Promise<void>;
 }
+
+const INCARNATION = 1_700_000_000_000_123;
 
 function record(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
   const now = 1_700_000_000_000;
@@ -34,6 +37,7 @@ function record(id: string, overrides: Partial<SessionRecord> = {}): SessionReco
     template: '<svg xmlns="http://www.w3.org/2000/svg">\n  <text>{{ label }} – ✓ "q"</text>\n</svg>',
     args: { label: "build", count: 3, nested: { list: [1, "two", null, true] } },
     frame: '<svg xmlns="http://www.w3.org/2000/svg"><text>build</text></svg>',
+    incarnation: INCARNATION,
     version: 1,
     tokenHash: "ab".repeat(32),
     createdAt: now,
@@ -43,28 +47,25 @@ function record(id: string, overrides: Partial<SessionRecord> = {}): SessionReco
   };
 }
 
-/** Collects what a subscription receives. */
-function listener(): SubscribeHandlers & { got: string[]; resyncs: number } {
-  const l = {
-    got: [] as string[],
-    resyncs: 0,
-    message(payload: string) {
-      l.got.push(payload);
-    },
-    resync() {
-      l.resyncs += 1;
-    },
-  };
-  return l;
+const expectOf = (r: SessionRecord) => ({ incarnation: r.incarnation, version: r.version });
+
+/** Collects what a broker hears. */
+function hear(broker: Broker) {
+  const heard = { messages: [] as Array<[string, string]>, resyncs: [] as Array<string | undefined> };
+  broker.listen({
+    message: (channel, payload) => heard.messages.push([channel, payload]),
+    resync: (channel) => heard.resyncs.push(channel),
+  });
+  return heard;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const uniquePrefix = () => `t${randomBytes(6).toString("hex")}:`;
 
-export function describeStoreContract(name: string, factory: () => Promise<Harness>): void {
-  describe(`Store contract: ${name}`, () => {
+function describeContract(name: string, factory: () => Promise<Harness>): void {
+  describe(`ports contract: ${name}`, () => {
     let h: Harness;
-    let store: Store;
+    let store: SessionStore;
     beforeEach(async () => {
       h = await factory();
       store = h.store;
@@ -78,26 +79,31 @@ export function describeStoreContract(name: string, factory: () => Promise<Harne
     });
 
     it("create then get round-trips every field, as a copy", async () => {
-      const r = record("s1", { owner: "alice", version: 7 });
-      expect(await store.create(r, 60)).toBe(true);
+      const r = record("s1", { version: 7 });
+      expect(await store.create(r, 60, frameMessage(r))).toBe(true);
       (r.args as { label: string }).label = "mutated by caller";
       const got = await store.get("s1");
-      expect(got).toEqual(record("s1", { owner: "alice", version: 7 }));
+      expect(got).toEqual(record("s1", { version: 7 }));
       (got!.args as { label: string }).label = "mutated again";
       expect((await store.get("s1"))?.args["label"]).toBe("build");
     });
 
-    it("create of an existing id returns false and leaves the first record alone", async () => {
-      expect(await store.create(record("s1"), 60)).toBe(true);
-      expect(await store.create(record("s1", { frame: "<svg/>", version: 9 }), 60)).toBe(false);
+    it("create of an existing id returns false, announces nothing and leaves the first record alone", async () => {
+      const heard = hear(h.broker);
+      await h.broker.subscribe("s1");
+      expect(await store.create(record("s1"), 60, "first")).toBe(true);
+      expect(await store.create(record("s1", { frame: "<svg/>", version: 9 }), 60, "second")).toBe(false);
       expect(await store.get("s1")).toEqual(record("s1"));
+      await vi.waitFor(() => expect(heard.messages).toEqual([["s1", "first"]]));
+      await sleep(50);
+      expect(heard.messages).toEqual([["s1", "first"]]);
     });
 
-    it("update without ttlSeconds keeps the remaining TTL", async () => {
-      await store.create(record("s1"), 2);
+    it("commit without ttlSeconds keeps the remaining TTL", async () => {
+      await store.create(record("s1"), 2, "c");
       await h.advance(1200);
       const next = record("s1", { version: 2, frame: "<svg>2</svg>" });
-      expect(await store.update(next, { expectVersion: 1 })).toBe("updated");
+      expect(await store.commit(next, { expect: expectOf(record("s1")) }, "n")).toBe("committed");
       expect(await store.get("s1")).toEqual(next);
       if (h.remainingTtlMs) {
         const left = await h.remainingTtlMs("s1");
@@ -108,113 +114,126 @@ export function describeStoreContract(name: string, factory: () => Promise<Harne
       expect(await store.get("s1")).toBeNull();
     });
 
-    it("update with ttlSeconds sets a new TTL", async () => {
-      await store.create(record("s1"), 1);
+    it("commit with ttlSeconds sets a new TTL", async () => {
+      await store.create(record("s1"), 1, "c");
       const next = record("s1", { version: 2 });
-      expect(await store.update(next, { expectVersion: 1, ttlSeconds: 60 })).toBe("updated");
+      expect(await store.commit(next, { expect: expectOf(record("s1")), ttlSeconds: 60 }, "n")).toBe("committed");
       await h.advance(1300);
       expect(await store.get("s1")).toEqual(next);
       if (h.remainingTtlMs) expect(await h.remainingTtlMs("s1")).toBeGreaterThan(55_000);
     });
 
-    it("update of a missing id is 'missing' and creates nothing", async () => {
-      expect(await store.update(record("ghost", { version: 2 }), { expectVersion: 1 })).toBe(
-        "missing",
-      );
+    it("commit of a missing id is 'missing' and creates nothing", async () => {
+      expect(await store.commit(record("ghost", { version: 2 }), { expect: expectOf(record("ghost")) }, "n")).toBe("missing");
       expect(await store.get("ghost")).toBeNull();
     });
 
-    it("update with a stale version is 'conflict' and changes nothing", async () => {
-      await store.create(record("s1", { version: 3 }), 60);
+    it("commit with a stale version, or against another incarnation, is 'conflict', changes nothing and announces nothing", async () => {
+      const heard = hear(h.broker);
+      await h.broker.subscribe("s1");
+      await store.create(record("s1", { version: 3 }), 60, "created");
       const stale = record("s1", { version: 3, frame: "<svg>lost</svg>" });
-      expect(await store.update(stale, { expectVersion: 2 })).toBe("conflict");
+      expect(await store.commit(stale, { expect: { incarnation: INCARNATION, version: 2 } }, "stale")).toBe("conflict");
+      expect(await store.commit(stale, { expect: { incarnation: INCARNATION - 1, version: 3 } }, "other")).toBe("conflict");
       expect(await store.get("s1")).toEqual(record("s1", { version: 3 }));
+      await sleep(50);
+      expect(heard.messages.map(([, payload]) => payload)).toEqual(["created"]);
+    });
+
+    it("records written before incarnations existed compare as createdAt × 1000", async () => {
+      const legacy = record("old");
+      // What an older replica stored: no incarnation field at all.
+      const withoutIncarnation: Partial<SessionRecord> = { ...legacy };
+      delete withoutIncarnation.incarnation;
+      await h.store.create(withoutIncarnation as SessionRecord, 60, "c");
+      const read = (await store.get("old"))!;
+      expect(read.incarnation).toBe(legacy.createdAt * 1000);
+      const next = { ...read, version: 2 };
+      expect(await store.commit(next, { expect: expectOf(read) }, "n")).toBe("committed");
     });
 
     it("records expire after their TTL, and an expired id can be created again", async () => {
-      await store.create(record("s1"), 1);
+      await store.create(record("s1"), 1, "c");
       expect(await store.get("s1")).not.toBeNull();
       await h.advance(1200);
       expect(await store.get("s1")).toBeNull();
-      expect(await store.update(record("s1", { version: 2 }), { expectVersion: 1 })).toBe("missing");
-      expect(await store.create(record("s1"), 60)).toBe(true);
+      expect(await store.commit(record("s1", { version: 2 }), { expect: expectOf(record("s1")) }, "n")).toBe("missing");
+      expect(await store.create(record("s1"), 60, "c")).toBe(true);
     });
 
-    it("delete removes once: true, then false, and get is null", async () => {
-      await store.create(record("s1", { owner: "alice" }), 60);
-      expect(await store.delete("s1")).toBe(true);
-      expect(await store.delete("s1")).toBe(false);
+    it("delete removes only the incarnation named, once, and announces the end", async () => {
+      const heard = hear(h.broker);
+      await h.broker.subscribe("s1");
+      await store.create(record("s1"), 60, "c");
+      expect(await store.delete("s1", INCARNATION + 1, "wrong")).toBe(false);
+      expect(await store.get("s1")).not.toBeNull();
+      expect(await store.delete("s1", INCARNATION, endMessage(INCARNATION))).toBe(true);
+      expect(await store.delete("s1", INCARNATION, "again")).toBe(false);
       expect(await store.get("s1")).toBeNull();
-      expect(await store.listByOwner("alice")).toEqual([]);
-    });
-
-    it("listByOwner returns only the live ids of that owner", async () => {
-      await store.create(record("a1", { owner: "alice" }), 60);
-      await store.create(record("a2", { owner: "alice" }), 1);
-      await store.create(record("b1", { owner: "bob" }), 60);
-      await store.create(record("p1"), 60);
-      expect((await store.listByOwner("alice")).sort()).toEqual(["a1", "a2"]);
-      expect(await store.listByOwner("bob")).toEqual(["b1"]);
-      expect(await store.listByOwner("nobody")).toEqual([]);
-      await h.advance(1200);
-      expect(await store.listByOwner("alice")).toEqual(["a1"]);
-      await store.delete("a1");
-      expect(await store.listByOwner("alice")).toEqual([]);
+      await vi.waitFor(() => expect(heard.messages.map(([, p]) => p)).toEqual(["c", endMessage(INCARNATION)]));
     });
 
     it("ping resolves", async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
 
-    it("publish delivers in order to every subscriber of the channel and no other", async () => {
-      const a1 = listener();
-      const a2 = listener();
-      const b = listener();
-      await store.subscribe("A", a1);
-      await store.subscribe("A", a2);
-      await store.subscribe("B", b);
-      const sent = ["1", "2", "3", '{"v":4}', "5"];
-      for (const payload of sent) await store.publish("A", payload);
-      await store.publish("B", "b-only");
-      await store.publish("A", "end");
+    it("every change is announced, in order, to each broker subscribed to its channel and no other", async () => {
+      const a = hear(h.broker);
+      const otherBroker = await h.another();
+      const b = hear(otherBroker);
+      await h.broker.subscribe("A");
+      await otherBroker.subscribe("A");
+      await otherBroker.subscribe("B");
+      let r = record("A");
+      await store.create(r, 60, "v1");
+      for (let v = 2; v <= 5; v++) {
+        const next = { ...r, version: v };
+        expect(await store.commit(next, { expect: expectOf(r) }, `v${v}`)).toBe("committed");
+        r = next;
+      }
+      await store.create(record("B"), 60, "b-only");
+      await store.create(record("C"), 60, "nobody");
+      const sent = ["v1", "v2", "v3", "v4", "v5"].map((p) => ["A", p]);
       await vi.waitFor(() => {
-        expect(a1.got).toEqual([...sent, "end"]);
-        expect(a2.got).toEqual([...sent, "end"]);
-        expect(b.got).toEqual(["b-only"]);
+        expect(a.messages).toEqual(sent);
+        expect(b.messages).toHaveLength(6);
       });
-    });
-
-    it("unsubscribe stops delivery to exactly that registration", async () => {
-      const twice = listener();
-      const other = listener();
-      const unsubFirst = await store.subscribe("A", twice);
-      await store.subscribe("A", twice); // same handlers again: an independent registration
-      const unsubOther = await store.subscribe("A", other);
-      await store.publish("A", "x");
-      await vi.waitFor(() => expect(twice.got).toEqual(["x", "x"]));
-
-      await unsubFirst();
-      await unsubFirst(); // a second call is harmless
-      await unsubOther();
-      await store.publish("A", "y");
-      await vi.waitFor(() => expect(twice.got).toEqual(["x", "x", "y"]));
+      expect(b.messages.filter(([c]) => c === "A")).toEqual(sent);
+      expect(b.messages.filter(([c]) => c === "B")).toEqual([["B", "b-only"]]);
       await sleep(50);
-      expect(twice.got).toEqual(["x", "x", "y"]);
-      expect(other.got).toEqual(["x"]);
+      expect(a.messages).toEqual(sent);
+      await otherBroker.close();
     });
 
-    it("publish of a payload with a raw newline throws a TypeError", async () => {
-      await expect(store.publish("A", "line1\nline2")).rejects.toThrow(TypeError);
-      await expect(store.publish("A", "line1\r\nline2")).rejects.toThrow(TypeError);
+    it("subscribe and unsubscribe are idempotent: no count is kept", async () => {
+      const heard = hear(h.broker);
+      await h.broker.subscribe("A");
+      await h.broker.subscribe("A");
+      await store.create(record("A"), 60, "x");
+      await vi.waitFor(() => expect(heard.messages).toEqual([["A", "x"]]));
+      await h.broker.unsubscribe("A");
+      await h.broker.unsubscribe("A");
+      await h.broker.unsubscribe("never");
+      await store.delete("A", INCARNATION, "y");
+      await sleep(100);
+      expect(heard.messages).toEqual([["A", "x"]]);
+    });
+
+    it("an announcement with a raw newline is refused with a TypeError, and nothing is stored", async () => {
+      await expect(store.create(record("A"), 60, "line1\nline2")).rejects.toThrow(TypeError);
+      await expect(store.create(record("A"), 60, "line1\r\nline2")).rejects.toThrow(TypeError);
+      expect(await store.get("A")).toBeNull();
     });
   });
 }
 
-describeStoreContract("memory", async () => {
+describeContract("memory", async () => {
   let now = Date.now();
-  const store = new MemoryStore({ now: () => now });
+  const { store, broker } = memoryPorts({ now: () => now });
   return {
     store,
+    broker,
+    another: async () => store.broker(),
     advance: async (ms) => {
       now += ms;
     },
@@ -244,23 +263,33 @@ async function deleteKeys(prefix: string): Promise<void> {
   } while (cursor !== "0");
 }
 
-async function openRedisStore(extra: RedisStoreOptions = {}) {
+async function openRedis(extra: IoredisOptions = {}) {
   const prefix = uniquePrefix();
   const connectionName = `rsvg-test-${prefix.slice(0, -1)}`;
-  const store = new RedisStore({ url: redisUrl, prefix, connectionName, ...extra });
-  await store.connect();
-  return { store, prefix, connectionName };
+  const ports = ioredisPorts({ url: redisUrl, prefix, connectionName, ...extra });
+  await Promise.all([ports.store.connect?.(), ports.broker.connect()]);
+  const close = () => Promise.all([ports.store.close(), ports.broker.close()]);
+  return { ...ports, prefix, connectionName, close };
 }
 
-describeStoreContract("redis", async () => {
-  const { store, prefix } = await openRedisStore();
+describeContract("redis", async () => {
+  const opened = await openRedis();
+  const others: Array<() => Promise<unknown>> = [];
   return {
-    store,
+    store: opened.store,
+    broker: opened.broker,
+    another: async () => {
+      const more = ioredisPorts({ url: redisUrl, prefix: opened.prefix });
+      others.push(() => Promise.all([more.store.close(), more.broker.close()]));
+      await more.broker.connect();
+      return more.broker;
+    },
     advance: (ms) => sleep(ms),
-    remainingTtlMs: (id) => admin.pttl(`${prefix}session:${id}`),
+    remainingTtlMs: (id) => admin.pttl(`${opened.prefix}session:${id}`),
     close: async () => {
-      await store.close();
-      await deleteKeys(prefix);
+      await opened.close();
+      await Promise.all(others.map((close) => close()));
+      await deleteKeys(opened.prefix);
     },
   };
 });
@@ -276,158 +305,167 @@ afterAll(async () => {
   await bridge.close();
 });
 
-describeStoreContract("upstash", async () => {
+describeContract("upstash", async () => {
   const prefix = uniquePrefix();
-  const store = new UpstashStore({ url: bridge.url, token: bridge.token, prefix });
-  await store.connect();
+  const options = { url: bridge.url, token: bridge.token, prefix };
+  const store = upstashStore(options);
+  await store.connect?.();
+  const brokers = [upstashBroker(options)];
   return {
     store,
+    broker: brokers[0]!,
+    another: async () => {
+      const broker = upstashBroker(options);
+      brokers.push(broker);
+      return broker;
+    },
     advance: (ms) => sleep(ms),
     remainingTtlMs: (id) => admin.pttl(`${prefix}session:${id}`),
     close: async () => {
-      await store.close();
+      await Promise.all([store.close(), ...brokers.map((b) => b.close())]);
       await deleteKeys(prefix);
     },
   };
 });
 
-describe("RedisStore on a real Redis", () => {
-  let opened: Awaited<ReturnType<typeof openRedisStore>>;
+describe("the Redis ports on a real Redis", () => {
+  let opened: Awaited<ReturnType<typeof openRedis>>;
   beforeEach(async () => {
-    opened = await openRedisStore();
+    opened = await openRedis();
   });
   afterEach(async () => {
-    await opened.store.close();
+    await opened.close();
     await deleteKeys(opened.prefix);
   });
 
   const channels = (prefix: string) => admin.pubsub("CHANNELS", `${prefix}*`) as Promise<string[]>;
   const countConnections = async (name: string) =>
-    ((await admin.client("LIST")) as string)
-      .split("\n")
-      .filter((line) => line.includes(` name=${name} `)).length;
+    ((await admin.client("LIST")) as string).split("\n").filter((line) => line.includes(` name=${name} `)).length;
 
-  it("keys are <prefix>session:<id>, owners <prefix>owner:<owner>, channels <prefix>channel:<name>", async () => {
-    const { store, prefix } = opened;
-    await store.create(record("s1", { owner: "alice" }), 60);
-    expect(JSON.parse((await admin.get(`${prefix}session:s1`))!)).toEqual(record("s1", { owner: "alice" }));
-    expect(await admin.smembers(`${prefix}owner:alice`)).toEqual(["s1"]);
-    // The owner set expires with its sessions, so abandoned owners leave nothing behind.
-    expect(await admin.ttl(`${prefix}owner:alice`)).toBeGreaterThan(50);
-    await store.subscribe("c1", listener());
+  it("keys are <prefix>session:<id> and channels <prefix>channel:<id>; the record is plain JSON", async () => {
+    const { store, broker, prefix } = opened;
+    await store.create(record("s1"), 60, "c");
+    expect(JSON.parse((await admin.get(`${prefix}session:s1`))!)).toEqual(record("s1"));
+    await broker.subscribe("c1");
     expect(await channels(prefix)).toEqual([`${prefix}channel:c1`]);
   });
 
-  it("listByOwner prunes ids of expired sessions from the owner set", async () => {
+  it("a change and its announcement are one round trip: a commit is one EVALSHA, its SET and PUBLISH run inside it", async () => {
     const { store, prefix } = opened;
-    await store.create(record("a1", { owner: "alice" }), 60);
-    await store.create(record("a2", { owner: "alice" }), 1);
-    await sleep(1200);
-    expect(await store.listByOwner("alice")).toEqual(["a1"]);
-    expect(await admin.smembers(`${prefix}owner:alice`)).toEqual(["a1"]);
+    await store.create(record("s1"), 60, "c");
+    await store.commit(record("s1", { version: 2 }), { expect: expectOf(record("s1")) }, "warm"); // loads the script
+    const monitor = await admin.monitor();
+    const seen: Array<{ command: string; source: string }> = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+      if (args.some((arg) => arg.includes(prefix))) seen.push({ command: args[0]!.toLowerCase(), source });
+    });
+    await store.commit(record("s1", { version: 3 }), { expect: expectOf(record("s1", { version: 2 })) }, "n");
+    await vi.waitFor(() => expect(seen.map((s) => s.command)).toContain("publish"));
+    await monitor.disconnect();
+    const fromClient = seen.filter((s) => s.source !== "lua").map((s) => s.command);
+    expect(fromClient).toEqual(["evalsha"]);
+    expect(seen.filter((s) => s.source === "lua").map((s) => s.command)).toEqual(["get", "set", "publish"]);
   });
 
-  it("update still works after Redis forgot the scripts (NOSCRIPT falls back to EVAL)", async () => {
+  it("a stored record this version cannot read is an error naming it, not a missing session", async () => {
+    const { store, prefix } = opened;
+    await admin.set(`${prefix}session:bad`, '{"id":"bad","version":"not a number"}');
+    await expect(store.get("bad")).rejects.toMatchObject({ code: "record_unreadable", status: 500 });
+  });
+
+  it("commits still work after Redis forgot the scripts (NOSCRIPT falls back to EVAL)", async () => {
     const { store } = opened;
-    await store.create(record("s1"), 60);
+    await store.create(record("s1"), 60, "c");
     await admin.script("FLUSH");
-    expect(await store.update(record("s1", { version: 2 }), { expectVersion: 1 })).toBe("updated");
-    expect(await store.delete("s1")).toBe(true);
-  });
-
-  it("unsubscribes from Redis after the last registration of a channel leaves", async () => {
-    const { store, prefix } = opened;
-    const key = `${prefix}channel:c1`;
-    const first = await store.subscribe("c1", listener());
-    const second = await store.subscribe("c1", listener());
-    await first();
-    expect(await channels(prefix)).toEqual([key]);
-    await second();
-    expect(await channels(prefix)).toEqual([]);
+    expect(await store.commit(record("s1", { version: 2 }), { expect: expectOf(record("s1")) }, "n")).toBe("committed");
+    expect(await store.delete("s1", INCARNATION, "end")).toBe(true);
   });
 
   it("keeps Redis in step when subscribes and unsubscribes of a channel interleave", async () => {
-    const { store, prefix } = opened;
+    const { store, broker, prefix } = opened;
+    const heard = hear(broker);
     const key = `${prefix}channel:c1`;
     for (let round = 0; round < 5; round++) {
-      const unsubs = await Promise.all(
-        Array.from({ length: 10 }, () => store.subscribe("c1", listener())),
-      );
-      // Leave and re-enter concurrently: the channel must stay subscribed throughout.
-      const late = listener();
-      const [, lateUnsub] = await Promise.all([
-        Promise.all(unsubs.map((u) => u())),
-        store.subscribe("c1", late),
-      ]);
+      await Promise.all([broker.subscribe("c1"), broker.unsubscribe("c1"), broker.subscribe("c1")]);
       expect(await channels(prefix)).toEqual([key]);
-      await store.publish("c1", `r${round}`);
-      await vi.waitFor(() => expect(late.got).toEqual([`r${round}`]));
-      await lateUnsub();
+      await store.create(record("c1"), 60, `r${round}`);
+      await vi.waitFor(() => expect(heard.messages.at(-1)).toEqual(["c1", `r${round}`]));
+      await store.delete("c1", INCARNATION, "end");
+      await broker.unsubscribe("c1");
       expect(await channels(prefix)).toEqual([]);
     }
   });
 
   it("uses exactly two connections, even with 50 channels subscribed", async () => {
-    const { store, prefix, connectionName } = opened;
+    const { store, broker, prefix, connectionName } = opened;
     expect(await countConnections(connectionName)).toBe(2);
-    const unsubs = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => store.subscribe(`c${i}`, listener())),
-    );
-    await store.create(record("s1"), 60);
-    await store.publish("c7", "hello");
+    await Promise.all(Array.from({ length: 50 }, (_, i) => broker.subscribe(`c${i}`)));
+    await store.create(record("c7"), 60, "hello");
     expect((await channels(prefix)).length).toBe(50);
     expect(await countConnections(connectionName)).toBe(2);
-    await Promise.all(unsubs.map((u) => u()));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => broker.unsubscribe(`c${i}`)));
     expect(await channels(prefix)).toEqual([]);
-    await store.close();
+    await opened.close();
     await vi.waitFor(async () => expect(await countConnections(connectionName)).toBe(0));
   });
 });
 
-describe("RedisStore when Redis is down", () => {
+describe("the Redis ports when Redis is down", () => {
   let server: RedisProcess | undefined;
-  let store: RedisStore | undefined;
+  let opened: ReturnType<typeof ioredisPorts> | undefined;
   afterEach(async () => {
-    await store?.close();
+    await Promise.all([opened?.store.close(), opened?.broker.close()]);
     await server?.stop();
     server = undefined;
-    store = undefined;
+    opened = undefined;
     vi.restoreAllMocks();
   });
 
-  it("fails fast with StoreUnavailableError, stays quiet, and recovers by itself", async () => {
+  it("fail fast with StoreUnavailableError, tell each connection's loss once, and recover by themselves", async () => {
     const consoleError = vi.spyOn(console, "error");
-    const errors: string[] = [];
+    const events: RedisEvent[] = [];
     const port = await freePort();
-    store = new RedisStore({
-      port,
-      host: "127.0.0.1",
-      prefix: uniquePrefix(),
-      connectTimeoutMs: 1000,
-      onError: (err, source) => errors.push(`${source}: ${err.message}`),
-    });
-    await expect(store.connect()).rejects.toBeInstanceOf(StoreUnavailableError);
-    for (const attempt of [() => store!.get("s1"), () => store!.create(record("s1"), 60)]) {
+    opened = ioredisPorts({ port, host: "127.0.0.1", prefix: uniquePrefix(), connectTimeoutMs: 1000, onEvent: (e) => events.push(e) });
+    const { store, broker } = opened;
+    await expect(store.connect!()).rejects.toBeInstanceOf(StoreUnavailableError);
+    for (const attempt of [() => store.get("s1"), () => store.create(record("s1"), 60, "c")]) {
       const started = Date.now();
       await expect(attempt()).rejects.toBeInstanceOf(StoreUnavailableError);
       expect(Date.now() - started).toBeLessThan(3000);
     }
-    await expect(store.subscribe("c1", listener())).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(broker.subscribe("c1")).rejects.toBeInstanceOf(StoreUnavailableError);
     await sleep(1500); // several reconnect attempts
-    // One report per connection per outage, and nothing from ioredis itself.
-    expect(errors.length).toBeLessThanOrEqual(2);
+    // One event per connection per outage, with its address, and nothing from ioredis itself.
+    expect(events.map((e) => [e.type, e.connection, e.address]).sort()).toEqual([
+      ["lost", "command", `127.0.0.1:${port}`],
+      ["lost", "subscriber", `127.0.0.1:${port}`],
+    ]);
     expect(consoleError).not.toHaveBeenCalled();
 
     server = await startRedisServer(port);
-    await vi.waitFor(() => store!.ping(), { timeout: 10_000, interval: 100 });
-    expect(await store.create(record("s1"), 60)).toBe(true);
+    await vi.waitFor(() => store.ping(), { timeout: 10_000, interval: 100 });
+    expect(await store.create(record("s1"), 60, "c")).toBe(true);
     expect(await store.get("s1")).toEqual(record("s1"));
+    await vi.waitFor(() => expect(events.filter((e) => e.type === "reconnected")).toHaveLength(2), { timeout: 10_000 });
+  });
+
+  it("tell a wrong password once, as an authentication failure", async () => {
+    server = await startRedisServer(undefined, { password: "right" });
+    const events: RedisEvent[] = [];
+    const url = new URL(server.url);
+    opened = ioredisPorts({ host: url.hostname, port: Number(url.port), password: "wrong", prefix: uniquePrefix(), onEvent: (e) => events.push(e) });
+    await expect(opened.store.get("s1")).rejects.toBeInstanceOf(StoreUnavailableError);
+    await sleep(1500);
+    const failures = events.filter((e) => e.type === "auth_failed");
+    expect(failures.map((e) => e.connection).sort()).toEqual(["command", "subscriber"]);
+    expect(JSON.stringify(events)).not.toContain("wrong");
   });
 
   it("a Redis that stops answering fails commands after commandTimeoutMs", async () => {
     server = await startRedisServer();
-    store = new RedisStore({ url: server.url, prefix: uniquePrefix(), commandTimeoutMs: 300 });
-    await store.connect();
+    opened = ioredisPorts({ url: server.url, prefix: uniquePrefix(), commandTimeoutMs: 300 });
+    const { store } = opened;
+    await store.connect!();
     const probe = new Redis(server.url);
     try {
       await probe.client("PAUSE", 1500, "ALL"); // Redis holds every client's commands
@@ -437,30 +475,35 @@ describe("RedisStore when Redis is down", () => {
       expect(((failure as Error).cause as Error).message).toMatch(/timed out/i);
       expect(Date.now() - started).toBeLessThan(1000);
       // Once Redis answers again the late reply is discarded and the connection stays usable.
-      await vi.waitFor(() => store!.ping(), { timeout: 5000, interval: 100 });
-      expect(await store.create(record("s1"), 60)).toBe(true);
+      await vi.waitFor(() => store.ping(), { timeout: 5000, interval: 100 });
+      expect(await store.create(record("s1"), 60, "c")).toBe(true);
       expect(await store.get("s1")).toEqual(record("s1"));
     } finally {
       await probe.quit();
     }
   });
 
-  it("re-subscribes after Redis restarts and asks listeners to resync", async () => {
+  it("the broker re-subscribes after Redis restarts and asks for a resync", async () => {
     server = await startRedisServer();
-    store = new RedisStore({ url: server.url, prefix: uniquePrefix() });
-    await store.connect();
-    const l = listener();
-    const unsubscribe = await store.subscribe("c1", l);
-    await store.publish("c1", "before");
-    await vi.waitFor(() => expect(l.got).toEqual(["before"]));
+    const events: RedisEvent[] = [];
+    opened = ioredisPorts({ url: server.url, prefix: uniquePrefix(), onEvent: (e) => events.push(e) });
+    const { store, broker } = opened;
+    await Promise.all([store.connect!(), broker.connect()]);
+    const heard = hear(broker);
+    await broker.subscribe("c1");
+    await store.create(record("c1"), 60, "before");
+    await vi.waitFor(() => expect(heard.messages).toEqual([["c1", "before"]]));
 
     await server.restart();
-    await vi.waitFor(() => expect(l.resyncs).toBe(1), { timeout: 10_000, interval: 50 });
-    await vi.waitFor(() => store!.ping(), { timeout: 10_000, interval: 100 });
-    await store.publish("c1", "after");
-    await vi.waitFor(() => expect(l.got).toEqual(["before", "after"]));
+    await vi.waitFor(() => expect(heard.resyncs).toEqual([undefined]), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => store.ping(), { timeout: 10_000, interval: 100 });
+    await store.delete("c1", INCARNATION, "after").catch(() => false);
+    await store.create(record("c1"), 60, "after");
+    await vi.waitFor(() => expect(heard.messages.at(-1)).toEqual(["c1", "after"]));
+    expect(events.filter((e) => e.type === "lost").length).toBe(2);
+    expect(events.filter((e) => e.type === "reconnected").length).toBe(2);
 
-    await unsubscribe();
+    await broker.unsubscribe("c1");
     const probe = new Redis(server.url);
     try {
       expect(await probe.pubsub("CHANNELS", "*")).toEqual([]);

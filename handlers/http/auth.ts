@@ -37,19 +37,23 @@ export function bearerToken(request: Request): string | null {
 }
 
 const unauthorized = (message: string) =>
-  new AppError(401, "unauthorized", message, { "WWW-Authenticate": 'Bearer realm="realtime-svg"' });
-const forbidden = (message: string) => new AppError(403, "forbidden", message);
+  new AppError("unauthorized", message, { "WWW-Authenticate": 'Bearer realm="realtime-svg"' });
+const forbidden = (message: string) => new AppError("forbidden", message);
 
 /**
  * Checks the request's bearer token against the accepted digests (a session's write token
  * and/or the server API key): 401 when none is presented, 403 when it matches none.
  */
-export async function authorize(request: Request, accepted: Array<string | undefined>): Promise<void> {
+export async function authorize(
+  request: Request,
+  accepted: Array<string | undefined>,
+  what = "this session",
+): Promise<void> {
   const token = bearerToken(request);
   if (token === null) throw unauthorized("missing Authorization: Bearer <token>");
   if (token === "") throw unauthorized("Authorization header must be 'Bearer <token>'");
   const digest = await hashToken(token);
   let ok = false;
   for (const candidate of accepted) if (candidate && digestsEqual(digest, candidate)) ok = true;
-  if (!ok) throw forbidden("the token does not grant access to this session");
+  if (!ok) throw forbidden(`the token does not grant access to ${what}`);
 }

@@ -1,7 +1,7 @@
 import { AppError } from "./errors.js";
 
 const tooLarge = (limit: number) =>
-  new AppError(413, "payload_too_large", `request body exceeds ${limit} bytes`);
+  new AppError("payload_too_large", `request body exceeds ${limit} bytes`);
 
 /**
  * Reads a JSON request body, stopping as soon as it passes `limit` bytes so an oversized body
@@ -10,11 +10,11 @@ const tooLarge = (limit: number) =>
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
   if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-    throw new AppError(415, "unsupported_media_type", "request body must be application/json");
+    throw new AppError("unsupported_media_type", "request body must be application/json");
   }
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) throw tooLarge(limit);
-  if (!request.body) throw new AppError(400, "invalid_json", "request body is empty");
+  if (!request.body) throw new AppError("invalid_json", "request body is empty");
 
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -36,10 +36,10 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
     offset += chunk.byteLength;
   }
   const text = new TextDecoder().decode(bytes);
-  if (text.trim() === "") throw new AppError(400, "invalid_json", "request body is empty");
+  if (text.trim() === "") throw new AppError("invalid_json", "request body is empty");
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new AppError(400, "invalid_json", `request body is not valid JSON: ${(error as Error).message}`);
+    throw new AppError("invalid_json", `request body is not valid JSON: ${(error as Error).message}`);
   }
 }

@@ -1,14 +1,60 @@
-/** Errors are values with a code a machine can switch on and a message a person can act on. */
+/**
+ * Every error code the API answers with, and its status: the one table (the README's error
+ * tables are checked against it). Errors are values with a code a machine can switch on and a
+ * message a person can act on; http/respond.ts is the one place they become HTTP.
+ */
+export const ERROR_CODES = {
+  invalid_json: { status: 400, when: "the body is not JSON, or empty" },
+  invalid_body: { status: 400, when: "the body is not an object, a field has the wrong type, or a field is unknown" },
+  missing_field: { status: 400, when: "a required field is missing (html sessions need width and height)" },
+  invalid_session_id: { status: 400, when: "the session id is not allowed" },
+  invalid_expire: { status: 400, when: "expire is malformed, not positive, or above MAX_EXPIRE" },
+  invalid_size: { status: 400, when: "width or height given for an svg session" },
+  invalid_query: { status: 400, when: "a query option is out of range" },
+  invalid_scale: { status: 400, when: "scale is not a number from 0.1 to MAX_PNG_SCALE" },
+  invalid_template: { status: 400, when: "the template is empty" },
+  template_syntax: { status: 400, when: "the template does not parse" },
+  template_too_large: { status: 400, when: "the template is above MAX_TEMPLATE_BYTES" },
+  args_too_large: { status: 400, when: "args are above MAX_ARGS_BYTES as JSON" },
+  frame_too_large: { status: 400, when: "the rendered frame is above MAX_FRAME_BYTES" },
+  render_limit_exceeded: { status: 400, when: "rendering ran past RENDER_TIMEOUT_MS or RENDER_MEMORY_BYTES" },
+  render_failed: { status: 400, when: "rendering failed (e.g. an include, or satori refused the markup)" },
+  element_not_allowed: { status: 400, when: "html markup has an element that is not listed" },
+  event_handler: { status: 400, when: "html markup has an on* attribute" },
+  external_reference: { status: 400, when: "html markup names a URL that is not data: or #fragment" },
+  markup_syntax: { status: 400, when: "html markup has an unclosed or mismatched tag" },
+  markup_too_large: { status: 400, when: "html markup is above MAX_HTML_BYTES or MAX_HTML_NODES" },
+  markup_too_deep: { status: 400, when: "html markup nests deeper than MAX_HTML_DEPTH" },
+  png_too_large: { status: 400, when: "the PNG would exceed MAX_PNG_PIXELS" },
+  unauthorized: { status: 401, when: "no usable Authorization: Bearer header" },
+  forbidden: { status: 403, when: "the token grants no access to this session" },
+  not_found: { status: 404, when: "no such session, or no such route" },
+  session_exists: { status: 409, when: "the session id is taken" },
+  write_conflict: { status: 409, when: "the session changed concurrently too often; retry" },
+  payload_too_large: { status: 413, when: "the body is above MAX_BODY_BYTES" },
+  unsupported_media_type: { status: 415, when: "the Content-Type is not JSON" },
+  frame_not_renderable: { status: 422, when: "the frame is not an SVG the PNG renderer can draw" },
+  internal_error: { status: 500, when: "an unexpected failure (details are logged, never sent)" },
+  record_unreadable: { status: 500, when: "the stored session cannot be read by this server version" },
+  misconfigured: { status: 500, when: "the edge worker's bindings are missing or invalid" },
+  html_unavailable: { status: 501, when: "the host was started without fonts for html sessions" },
+  png_unavailable: { status: 501, when: "the host was started without PNG support" },
+  store_unavailable: { status: 503, when: "the session store is unreachable or timed out (with Retry-After)" },
+} as const satisfies Record<string, { status: number; when: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 export class AppError extends Error {
   override readonly name = "AppError";
+  readonly status: number;
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = ERROR_CODES[code].status;
   }
 }
 
-export const notFound = (what: string) => new AppError(404, "not_found", `${what} not found`);
+export const notFound = (what: string) => new AppError("not_found", `${what} not found`);

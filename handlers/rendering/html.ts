@@ -1,16 +1,27 @@
 import satori, { init as initSatori } from "satori/standalone";
 import type { FontFace, RenderAssets } from "./assets.js";
 import { AppError } from "../http/errors.js";
-import { parseMarkup, type MarkupLimits } from "./markup.js";
+import { parseMarkup, type MarkupLimits, type MarkupNode } from "./markup.js";
 import { utf8Length } from "./liquid.js";
 
 export interface HtmlLimits extends MarkupLimits {
   /** Largest rendered markup handed to the parser, bytes of UTF-8. */
   maxHtmlBytes: number;
-  /** Wall-clock budget of satori's layout and drawing, ms. */
+  /** Budget of satori's own layout and drawing, ms (time spent waiting for fonts and emoji is not billed). */
   renderTimeoutMs: number;
 }
 
+/**
+ * Longest one frame waits for its fonts and emoji, ms. That wait is not billed to renderTimeoutMs
+ * (a user's text should not fail because a disk or the event loop was slow), but it is bounded: a
+ * host whose assets never answer is a server fault (500, logged), not a hung write.
+ */
+export const ASSET_TIMEOUT_MS = 10_000;
+
+/** The host's fonts or emoji did not arrive within ASSET_TIMEOUT_MS. Not an AppError: the writer did nothing wrong. */
+export class AssetTimeoutError extends Error {
+  override readonly name = "AssetTimeoutError";
+}
 
 const toBase64 = (text: string) => {
   const bytes = new TextEncoder().encode(text);
@@ -18,6 +29,14 @@ const toBase64 = (text: string) => {
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 };
+
+function withTimeout<T>(load: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AssetTimeoutError(`${what} did not load within ${ASSET_TIMEOUT_MS} ms`)), ASSET_TIMEOUT_MS);
+  });
+  return Promise.race([load, late]).finally(() => clearTimeout(timer));
+}
 
 /** satori's layout engine is initialised once per isolate; every app in it shares that. */
 let satoriReady: Promise<void> | undefined;
@@ -34,18 +53,145 @@ function loadSatori(assets: RenderAssets): Promise<void> {
 }
 
 /**
+ * Font data satori has already parsed. satori keeps parsed faces in a module-wide cache keyed by
+ * the identity of each face's `data` ArrayBuffer, so a host that returns the same buffers (the
+ * Node host does) pays the parse once per process; this set mirrors that cache so the parse can be
+ * done ahead, outside the deadline.
+ */
+const parsedFonts = new WeakSet<ArrayBuffer>();
+const NO_TEXT = { type: "div", props: { style: { display: "flex" } } } as never;
+
+/**
+ * Scripts the default faces never cover (they are Latin), by the name satori gives the language
+ * when it asks loadAdditionalAsset; first match wins. Anything else non-Latin is "unknown".
+ */
+const FALLBACK_SCRIPTS: [language: string, pattern: RegExp][] = [
+  ["ko-KR", /\p{scx=Hangul}/u],
+  ["ja-JP", /\p{scx=Hira}|\p{scx=Kana}/u],
+  ["zh-CN", /\p{scx=Han}/u],
+  ["unknown", /[^\p{scx=Latin}\p{scx=Common}\p{scx=Inherited}]/u],
+];
+/** A grapheme satori draws as an emoji image: emoji presentation by default, or asked for with U+FE0F. */
+const EMOJI = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F/u;
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+function textOf(node: MarkupNode, out: string[] = []): string[] {
+  for (const child of node.props.children ?? []) {
+    if (typeof child === "string") out.push(child);
+    else textOf(child, out);
+  }
+  return out;
+}
+
+/**
+ * The render deadline, billing only satori's own work. satori is async only while it waits for
+ * fonts and emoji (loadAdditionalAsset); those waits — reading files, and whatever else the event
+ * loop runs meanwhile — are paused out of the clock. Everything else between start and finish is
+ * billed, CPU contention from other processes included: the clock is wall time, not CPU time.
+ *
+ * It cannot preempt satori's synchronous layout. It acts where it can: `pause` refuses to start a
+ * load for a render that has already overrun, which makes satori reject instead of laying out
+ * again; `overran` is checked once satori returns; and `expired` rejects if the budget runs out
+ * while satori is suspended on anything but an asset (a timer can only fire then; in practice
+ * satori awaits nothing else, so this is a backstop, and the render's result is discarded).
+ */
+export class RenderDeadline {
+  /** Rejects with the budget's error once the billed time is past it (checked when satori yields). */
+  readonly expired: Promise<never>;
+  private readonly started: number;
+  private waited = 0;
+  private waits = 0;
+  private waitStarted = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private reject!: (error: Error) => void;
+
+  constructor(
+    private readonly budgetMs: number,
+    private readonly error: () => Error,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.started = now();
+    this.expired = new Promise<never>((_, reject) => (this.reject = reject));
+    this.expired.catch(() => undefined);
+    this.arm();
+  }
+
+  /** Milliseconds billed so far: elapsed time minus the time spent waiting for assets. */
+  billed(): number {
+    const now = this.now();
+    return now - this.started - this.waited - (this.waits > 0 ? now - this.waitStarted : 0);
+  }
+
+  /** Assets waited for so far, ms. */
+  get waitedMs(): number {
+    return this.waited + (this.waits > 0 ? this.now() - this.waitStarted : 0);
+  }
+
+  get overran(): boolean {
+    return this.billed() > this.budgetMs;
+  }
+
+  /** Runs one asset load with the clock stopped (overlapping loads count once). */
+  async pause<T>(load: () => Promise<T>): Promise<T> {
+    if (this.overran) {
+      const error = this.error();
+      this.reject(error);
+      throw error;
+    }
+    if (this.waits++ === 0) {
+      this.waitStarted = this.now();
+      clearTimeout(this.timer);
+    }
+    try {
+      return await load();
+    } finally {
+      if (--this.waits === 0) {
+        this.waited += this.now() - this.waitStarted;
+        this.arm();
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Sets the timer for what is left of the budget; a timer that fires early re-arms. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    if (this.overran) {
+      this.reject(this.error());
+      return;
+    }
+    this.timer = setTimeout(() => this.arm(), Math.max(1, Math.ceil(this.budgetMs - this.billed())));
+  }
+}
+
+/**
  * html kind: rendered markup → SVG through satori, with text drawn as glyph paths (the SVG needs
  * no font of its own). Fonts beyond the defaults are loaded only when a frame needs them; the
  * assets object caches their bytes, this object caches the emoji it has turned into data URIs.
  *
- * The deadline: satori is async only while it waits for fonts and emoji; its layout and drawing
- * are synchronous CPU work that no timer can interrupt. So the markup is bounded BEFORE satori
- * runs (bytes, element count, depth), and the deadline rejects a render whose asset loading or
- * total time overran — it cannot preempt a render already computing.
+ * Assets load outside the deadline. Before the timed section the frame's text is scanned for
+ * scripts the default faces lack and for emoji; those fonts and emoji are asked for ahead, and
+ * fonts satori has not parsed yet are parsed then (by a text-free satori call), so that inside
+ * the timed section satori finds them in memory. The scan is a best guess; whatever satori still
+ * asks for while rendering is awaited with the clock paused (RenderDeadline). Asset waits are
+ * bounded separately (ASSET_TIMEOUT_MS).
+ *
+ * The deadline bills satori's own layout and drawing, which are synchronous CPU work that no
+ * timer can interrupt. So the markup is bounded BEFORE satori runs (bytes, element count, depth),
+ * and the deadline rejects a render whose billed time overran — when satori next asks for an
+ * asset, or when it returns; it cannot preempt a render already computing.
  */
 export class HtmlRenderer {
   private fonts: Promise<FontFace[]> | undefined;
-  private readonly emoji = new Map<string, Promise<string | undefined>>();
+  /** Emoji grapheme → data URI ("" when the host has none); least recently used first. */
+  private readonly emoji = new Map<string, Promise<string>>();
+  private static readonly EMOJI_CACHE = 1024;
 
   constructor(
     private readonly assets: RenderAssets | undefined,
@@ -54,9 +200,9 @@ export class HtmlRenderer {
 
   async toSvg(markup: string, width: number, height: number): Promise<string> {
     const assets = this.assets;
-    if (!assets) throw new AppError(501, "html_unavailable", "this server was started without fonts for html sessions");
+    if (!assets) throw new AppError("html_unavailable", "this server was started without fonts for html sessions");
     if (utf8Length(markup) > this.limits.maxHtmlBytes) {
-      throw new AppError(400, "markup_too_large", `rendered markup exceeds ${this.limits.maxHtmlBytes} bytes`);
+      throw new AppError("markup_too_large", `rendered markup exceeds ${this.limits.maxHtmlBytes} bytes`);
     }
     const tree = parseMarkup(markup, this.limits);
     this.fonts ??= this.warmUp(assets).catch((error: unknown) => {
@@ -64,29 +210,27 @@ export class HtmlRenderer {
       throw error;
     });
     const fonts = await this.fonts;
-    const started = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(this.timeout()), this.limits.renderTimeoutMs);
-    });
+    let deadline: RenderDeadline | undefined;
     try {
+      await this.prefetch(assets, tree);
+      deadline = new RenderDeadline(this.limits.renderTimeoutMs, () => this.timeout());
+      const clock = deadline;
       const svg = await Promise.race([
         satori(tree as never, {
           width,
           height,
           fonts,
-          loadAdditionalAsset: (language, segment) =>
-            language === "emoji" ? this.emojiUri(segment) : assets.fallbackFonts(language, segment),
+          loadAdditionalAsset: (language, segment) => clock.pause(() => this.asset(assets, language, segment)),
         }),
-        deadline,
+        clock.expired,
       ]);
-      if (performance.now() - started > this.limits.renderTimeoutMs) throw this.timeout();
+      if (clock.overran) throw this.timeout();
       return svg;
     } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw new AppError(400, "render_failed", `html template failed to render: ${(error as Error).message}`);
+      if (error instanceof AppError || error instanceof AssetTimeoutError) throw error;
+      throw new AppError("render_failed", `html template failed to render: ${(error as Error).message}`);
     } finally {
-      clearTimeout(timer);
+      deadline?.stop();
     }
   }
 
@@ -97,18 +241,67 @@ export class HtmlRenderer {
     return fonts;
   }
 
+  /**
+   * Asks ahead for the fonts and emoji the frame's text will need, and has satori parse fonts it
+   * has not seen, all before the deadline starts.
+   */
+  private async prefetch(assets: RenderAssets, tree: MarkupNode): Promise<void> {
+    const text = textOf(tree).join("");
+    // ASCII and Latin-1 only: the default faces draw it all.
+    if (!/[\u{100}-\u{10ffff}]/u.test(text)) return;
+    const byLanguage = new Map<string, Set<string>>();
+    const emoji = new Set<string>();
+    for (const { segment } of graphemes.segment(text)) {
+      if (EMOJI.test(segment)) {
+        emoji.add(segment);
+        continue;
+      }
+      for (const char of segment) {
+        const language = FALLBACK_SCRIPTS.find(([, pattern]) => pattern.test(char))?.[0];
+        if (!language) continue;
+        let chars = byLanguage.get(language);
+        if (!chars) byLanguage.set(language, (chars = new Set()));
+        chars.add(char);
+      }
+    }
+    const [faces] = await Promise.all([
+      Promise.all([...byLanguage].map(([language, chars]) => this.fallbackFonts(assets, language, [...chars].join("")))),
+      Promise.all([...emoji].map((segment) => this.emojiUri(segment))),
+    ]);
+    const fresh = faces.flat().filter((face) => !parsedFonts.has(face.data));
+    if (fresh.length === 0) return;
+    await satori(NO_TEXT, { width: 1, height: 1, fonts: fresh });
+    for (const face of fresh) parsedFonts.add(face.data);
+  }
+
   private timeout() {
-    return new AppError(400, "render_limit_exceeded", `html layout ran past ${this.limits.renderTimeoutMs} ms`);
+    return new AppError("render_limit_exceeded", `html layout ran past ${this.limits.renderTimeoutMs} ms`);
+  }
+
+  /** What satori's loadAdditionalAsset answers: a data URI for an emoji, faces for other text. */
+  private asset(assets: RenderAssets, language: string, segment: string): Promise<string | FontFace[]> {
+    return language === "emoji" ? this.emojiUri(segment) : this.fallbackFonts(assets, language, segment);
+  }
+
+  private fallbackFonts(assets: RenderAssets, language: string, text: string): Promise<FontFace[]> {
+    return withTimeout(assets.fallbackFonts(language, text), `fallback fonts for ${language}`);
   }
 
   /** satori draws an emoji as an image; an empty string leaves it out. Data URIs only: no fetch. */
-  private async emojiUri(segment: string): Promise<string> {
+  private emojiUri(segment: string): Promise<string> {
     let uri = this.emoji.get(segment);
-    if (!uri) {
+    if (uri) {
+      this.emoji.delete(segment);
+    } else {
       const codePoints = [...segment].map((char) => char.codePointAt(0)!);
-      uri = this.assets!.emojiSvg(codePoints).then((svg) => (svg ? `data:image/svg+xml;base64,${toBase64(svg)}` : undefined));
-      if (this.emoji.size < 4096) this.emoji.set(segment, uri);
+      uri = withTimeout(this.assets!.emojiSvg(codePoints), "an emoji").then((svg) =>
+        svg ? `data:image/svg+xml;base64,${toBase64(svg)}` : "",
+      );
+      // A failed load is not remembered: the next frame asks again.
+      uri.catch(() => this.emoji.get(segment) === uri && this.emoji.delete(segment));
+      if (this.emoji.size >= HtmlRenderer.EMOJI_CACHE) this.emoji.delete(this.emoji.keys().next().value!);
     }
-    return (await uri) ?? "";
+    this.emoji.set(segment, uri);
+    return uri;
   }
 }

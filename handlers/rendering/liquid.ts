@@ -38,10 +38,9 @@ export class Renderer {
 
   /** Validates size and syntax; the parsed form is what `render` takes. */
   parse(template: string): Template[] {
-    if (template.trim() === "") throw new AppError(400, "invalid_template", "template is empty");
+    if (template.trim() === "") throw new AppError("invalid_template", "template is empty");
     if (utf8Length(template) > this.limits.maxTemplateBytes) {
       throw new AppError(
-        400,
         "template_too_large",
         `template exceeds ${this.limits.maxTemplateBytes} bytes`,
       );
@@ -49,13 +48,13 @@ export class Renderer {
     try {
       return this.engine.parse(template);
     } catch (error) {
-      throw new AppError(400, "template_syntax", `template does not parse: ${(error as Error).message}`);
+      throw new AppError("template_syntax", `template does not parse: ${(error as Error).message}`);
     }
   }
 
   checkArgs(args: Record<string, unknown>): void {
     if (utf8Length(JSON.stringify(args)) > this.limits.maxArgsBytes) {
-      throw new AppError(400, "args_too_large", `args exceed ${this.limits.maxArgsBytes} bytes of JSON`);
+      throw new AppError("args_too_large", `args exceed ${this.limits.maxArgsBytes} bytes of JSON`);
     }
   }
 
@@ -68,12 +67,12 @@ export class Renderer {
     } catch (error) {
       const message = (error as Error).message;
       if (/limit exceeded/i.test(message)) {
-        throw new AppError(400, "render_limit_exceeded", `template exceeds the render limits: ${message}`);
+        throw new AppError("render_limit_exceeded", `template exceeds the render limits: ${message}`);
       }
-      throw new AppError(400, "render_failed", `template failed to render: ${message}`);
+      throw new AppError("render_failed", `template failed to render: ${message}`);
     }
     if (utf8Length(frame) > this.limits.maxFrameBytes) {
-      throw new AppError(400, "frame_too_large", `rendered frame exceeds ${this.limits.maxFrameBytes} bytes`);
+      throw new AppError("frame_too_large", `rendered frame exceeds ${this.limits.maxFrameBytes} bytes`);
     }
     return frame;
   }

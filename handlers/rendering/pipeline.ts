@@ -1,49 +1,16 @@
 import type { Template } from "liquidjs";
-import type { AppContext } from "../context.js";
-import { AppError } from "../http/errors.js";
-import type { SessionRecord } from "../ports/session-store.js";
+import type { FrameShape } from "../sessions/shape.js";
+import type { HtmlRenderer } from "./html.js";
+import type { Renderer } from "./liquid.js";
 
-/** What kind of image a session is, and its size when the template alone does not say. */
-export interface FrameShape {
-  kind: "svg" | "html";
-  width?: number;
-  height?: number;
-}
-
-type ShapeChange = { kind?: "svg" | "html"; width?: number; height?: number };
-
-/** The shape after a change: html needs a size, svg takes none (its template sets it). */
-export function nextShape(current: FrameShape | undefined, change: ShapeChange): FrameShape {
-  const kind = change.kind ?? current?.kind ?? "svg";
-  const keep = current?.kind === kind;
-  const width = change.width ?? (keep ? current?.width : undefined);
-  const height = change.height ?? (keep ? current?.height : undefined);
-  if (kind === "svg") {
-    if (change.width !== undefined || change.height !== undefined) {
-      throw new AppError(400, "invalid_size", "width and height are for html sessions; an svg template sets its own size");
-    }
-    return { kind };
-  }
-  if (width === undefined || height === undefined) {
-    throw new AppError(400, "missing_field", "html sessions need width and height");
-  }
-  return { kind, width, height };
-}
-
-export const shapeOf = (record: SessionRecord): FrameShape => ({
-  kind: record.kind ?? "svg",
-  width: record.width,
-  height: record.height,
-});
-
-/** Renders one frame: Liquid (arguments escaped), then satori for html. Called once per write. */
+/** The render step, called once per write: Liquid (arguments escaped), then satori for html. */
 export async function renderFrame(
-  ctx: AppContext,
+  engines: { templates: Renderer; html: HtmlRenderer },
   shape: FrameShape,
   parsed: Template[],
   args: Record<string, unknown>,
 ): Promise<string> {
-  const output = await ctx.renderer.render(parsed, args);
+  const output = await engines.templates.render(parsed, args);
   if (shape.kind === "svg") return output;
-  return ctx.html.toSvg(output, shape.width!, shape.height!);
+  return engines.html.toSvg(output, shape.width!, shape.height!);
 }

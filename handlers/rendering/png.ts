@@ -80,7 +80,7 @@ export class PngRenderer {
   }
 
   private async render(svg: string, scale: number): Promise<Uint8Array<ArrayBuffer>> {
-    if (!this.assets) throw new AppError(501, "png_unavailable", "this server was started without PNG support");
+    if (!this.assets) throw new AppError("png_unavailable", "this server was started without PNG support");
     await initResvg(this.assets);
     const fontBuffers = await this.fonts();
     let resvg: InstanceType<typeof Resvg>;
@@ -90,11 +90,11 @@ export class PngRenderer {
         font: { loadSystemFonts: false, fontBuffers, defaultFontFamily: this.defaultFamily, sansSerifFamily: this.defaultFamily },
       });
     } catch (error) {
-      throw new AppError(422, "frame_not_renderable", `the frame is not an SVG resvg can draw: ${String(error)}`);
+      throw new AppError("frame_not_renderable", `the frame is not an SVG resvg can draw: ${String(error)}`);
     }
     try {
       if (resvg.width * resvg.height * scale * scale > this.limits.maxPngPixels) {
-        throw new AppError(400, "png_too_large", `the PNG would exceed ${this.limits.maxPngPixels} pixels; ask for a smaller scale`);
+        throw new AppError("png_too_large", `the PNG would exceed ${this.limits.maxPngPixels} pixels; ask for a smaller scale`);
       }
       const image = resvg.render();
       try {
@@ -126,7 +126,7 @@ export function parseScale(url: URL, maxScale: number): number {
   if (raw === null || raw === "") return 1;
   const scale = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || !(scale >= 0.1 && scale <= maxScale)) {
-    throw new AppError(400, "invalid_scale", `scale must be a number from 0.1 to ${maxScale}`);
+    throw new AppError("invalid_scale", `scale must be a number from 0.1 to ${maxScale}`);
   }
   return Math.round(scale * 100) / 100;
 }

@@ -21,13 +21,12 @@ export function parseExpire(value: unknown, defaultSeconds: number, maxSeconds: 
   const seconds = parseDuration(value);
   if (seconds === null) {
     throw new AppError(
-      400,
       "invalid_expire",
       'expire must be a positive number of seconds or a duration such as "90s", "15m", "2h", "1d"',
     );
   }
   if (seconds > maxSeconds) {
-    throw new AppError(400, "invalid_expire", `expire may be at most ${maxSeconds} seconds`);
+    throw new AppError("invalid_expire", `expire may be at most ${maxSeconds} seconds`);
   }
   return seconds;
 }

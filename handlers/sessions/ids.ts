@@ -10,7 +10,6 @@ export function isSessionId(value: unknown): value is string {
 export function parseSessionId(value: unknown): string {
   if (isSessionId(value)) return value;
   throw new AppError(
-    400,
     "invalid_session_id",
     "session_id must be 1-128 characters of A-Z a-z 0-9 . _ - and start with a letter or digit",
   );

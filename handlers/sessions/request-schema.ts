@@ -53,7 +53,7 @@ export type PatchSessionInput = v.InferOutput<typeof PatchSessionBody>;
 /** Parses `input` or throws a 400 naming the first offending field. */
 export function parseBody<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new AppError(400, "invalid_body", "request body must be a JSON object");
+    throw new AppError("invalid_body", "request body must be a JSON object");
   }
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
@@ -61,5 +61,5 @@ export function parseBody<S extends v.GenericSchema>(schema: S, input: unknown):
   const path = issue.path?.map((item) => String(item.key)).join(".");
   const missing = issue.input === undefined && issue.kind === "schema" && path;
   const message = missing ? `${path} is required` : path ? `${path}: ${issue.message}` : issue.message;
-  throw new AppError(400, missing ? "missing_field" : "invalid_body", message);
+  throw new AppError(missing ? "missing_field" : "invalid_body", message);
 }

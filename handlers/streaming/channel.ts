@@ -1,16 +1,16 @@
+import { compareFrameIds, type FrameId } from "../sessions/record.js";
 import { PartEncoder } from "./multipart.js";
-import type { Unsubscribe } from "../ports/session-store.js";
 
-/** A frame as viewers receive it: encoded once per channel, the same bytes for every viewer. */
-export interface Frame {
-  version: number;
+/** A stored frame as viewers receive it: encoded once per channel, the same bytes for every viewer. */
+export interface Part {
+  id: FrameId;
   svg: string;
   bytes: Uint8Array;
 }
 
-/** One open stream, as the hub sees it. */
+/** One open stream, as a channel sees it. */
 export interface Viewer {
-  deliver(frame: Frame): void;
+  deliver(part: Part): void;
   /** The stream is over: write `last` (final frame and close delimiter) and close. */
   end(last: Uint8Array | null): void;
 }
@@ -21,19 +21,33 @@ interface KeepAliveGroup {
 }
 
 /**
- * The local viewers of one session and the one subscription that feeds them all. Keep-alive
- * resends share one timer per interval per channel, not one per viewer.
+ * The local viewers of one session and its current part. Keep-alive resends share one timer
+ * per interval per channel, not one per viewer. Only the hub makes and drives channels.
  */
 export class Channel {
-  readonly encoder = new PartEncoder();
-  readonly viewers = new Set<Viewer>();
+  private readonly encoder = new PartEncoder();
+  private readonly viewers = new Set<Viewer>();
   private readonly keepAlive = new Map<number, KeepAliveGroup>();
-  current: Frame | null = null;
-  subscription!: Promise<Unsubscribe>;
-  expiresAt = Number.POSITIVE_INFINITY;
-  expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private latest: Part | null = null;
 
   constructor(readonly id: string) {}
+
+  get size(): number {
+    return this.viewers.size;
+  }
+
+  get current(): Part | null {
+    return this.latest;
+  }
+
+  get contentType(): string {
+    return this.encoder.contentType;
+  }
+
+  /** Written once per stream, before its first part. */
+  get head(): Uint8Array {
+    return this.encoder.head;
+  }
 
   add(viewer: Viewer, keepAliveMs: number): void {
     this.viewers.add(viewer);
@@ -41,8 +55,8 @@ export class Channel {
     if (!group) {
       const viewers = new Set<Viewer>();
       const timer = setInterval(() => {
-        const frame = this.current;
-        if (frame) for (const each of viewers) each.deliver(frame);
+        const part = this.latest;
+        if (part) for (const each of viewers) each.deliver(part);
       }, keepAliveMs);
       group = { viewers, timer };
       this.keepAlive.set(keepAliveMs, group);
@@ -64,26 +78,25 @@ export class Channel {
     return true;
   }
 
-  /** Makes `svg` the current frame and sends it to every viewer, unless it is not newer. */
-  offer(version: number, svg: string): boolean {
-    if (this.current && version <= this.current.version) return false;
-    this.current = { version, svg, bytes: this.encoder.frame(svg) };
-    for (const viewer of this.viewers) viewer.deliver(this.current);
+  /** Makes the frame current and sends it to every viewer; false (and nothing sent) unless it is newer. */
+  offer(id: FrameId, svg: string): boolean {
+    if (this.latest && compareFrameIds(id, this.latest.id) <= 0) return false;
+    this.latest = { id, svg, bytes: this.encoder.part(svg) };
+    for (const viewer of this.viewers) viewer.deliver(this.latest);
     return true;
   }
 
   /** Ends every viewer's stream with the final frame and the close delimiter. */
   end(): void {
-    this.stopTimers();
-    const last = this.current ? this.encoder.last(this.current.svg) : null;
+    this.stopKeepAlive();
+    const last = this.latest ? this.encoder.lastPart(this.latest.svg) : null;
     const viewers = [...this.viewers];
     this.viewers.clear();
-    this.keepAlive.clear();
     for (const viewer of viewers) viewer.end(last);
   }
 
-  stopTimers(): void {
+  stopKeepAlive(): void {
     for (const group of this.keepAlive.values()) clearInterval(group.timer);
-    clearTimeout(this.expiryTimer);
+    this.keepAlive.clear();
   }
 }

@@ -1,13 +1,23 @@
-import { Channel, type Viewer } from "./channel.js";
-import { decodeMessage } from "./message.js";
-import { StoreUnavailableError, type Store } from "../ports/session-store.js";
+import { notFound } from "../http/errors.js";
+import type { Metrics } from "../metrics.js";
+import type { Broker } from "../ports/broker.js";
+import {
+  StoreUnavailableError,
+  type CommitOptions,
+  type CommitResult,
+  type SessionStore,
+} from "../ports/session-store.js";
+import { compareFrameIds, frameIdOf, type FrameId, type SessionRecord } from "../sessions/record.js";
+import { Channel, type Part, type Viewer } from "./channel.js";
+import { decodeMessage, endMessage, frameMessage } from "./message.js";
 
-export type { Frame, Viewer } from "./channel.js";
-export { Channel } from "./channel.js";
+export type { Part, Viewer } from "./channel.js";
 
 export interface HubOptions {
   onError: (error: unknown) => void;
+  metrics: Metrics;
   now?: () => number;
+  /** Bound of a first viewer's wait for its channel's subscription, ms. */
   subscribeTimeoutMs?: number;
 }
 
@@ -17,21 +27,48 @@ const MAX_TIMER_MS = 60 * 60 * 1000;
 const EXPIRY_SLACK_MS = 250;
 const EXPIRY_RETRY_MS = 5_000;
 
+interface Entry {
+  channel: Channel;
+  /** Settles once the channel is subscribed and holds the session's frame. */
+  ready: Promise<void>;
+  expiryTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** A viewer's place in a channel, from join until it leaves. */
+export interface Membership {
+  readonly contentType: string;
+  /** Written once per stream, before the first part. */
+  readonly head: Uint8Array;
+  readonly current: Part | null;
+  leave(): void;
+}
+
 /**
- * The process-local fan-out: one store subscription per session with local viewers, whatever
- * their number; subscribed on the first viewer, unsubscribed after the last. Frames are never
- * rendered here, only forwarded. Streams end when their session is deleted or expires.
+ * This process's side of every session: it makes the changes (each stored and announced in one
+ * store operation) and delivers frames to local viewers. One broker subscription per session
+ * with local viewers, whatever their number: subscribed on the first, unsubscribed after the
+ * last; the first also reads the record. Frames are ordered by incarnation, then version, so an
+ * older frame (a late echo, a stale replica) changes nothing, and a re-created session's frames
+ * reach streams that are still open. Streams end when the session is deleted or expires.
  */
 export class Hub {
-  private readonly channels = new Map<string, Channel>();
+  private readonly channels = new Map<string, Entry>();
   private readonly now: () => number;
   private viewers = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: SessionStore,
+    private readonly broker: Broker,
     private readonly options: HubOptions,
   ) {
     this.now = options.now ?? Date.now;
+    broker.listen({
+      message: (channel, payload) => this.receive(channel, payload),
+      resync: (channel) => {
+        const entries = channel === undefined ? [...this.channels.values()] : [this.channels.get(channel)];
+        for (const entry of entries) if (entry) void this.refresh(entry);
+      },
+    });
   }
 
   /** Sessions with local viewers, i.e. channels this process is subscribed to. */
@@ -46,29 +83,44 @@ export class Hub {
 
   /** Local viewers of one session (0 when the process holds no channel for it). */
   viewersOf(id: string): number {
-    return this.channels.get(id)?.viewers.size ?? 0;
+    return this.channels.get(id)?.channel.size ?? 0;
   }
 
-  /** Adds a viewer to a session's channel; resolves once the channel's subscription is live. */
-  async join(id: string, viewer: Viewer, keepAliveMs: number): Promise<Channel> {
-    let channel = this.channels.get(id);
-    if (!channel) {
-      const created = new Channel(id);
-      created.subscription = this.store.subscribe(id, {
-        message: (payload) => this.receive(created, payload),
-        resync: () => void this.refresh(created),
-      });
-      // A failed subscription must not surface as an unhandled rejection; join reports it.
-      created.subscription.catch(() => {});
-      this.channels.set(id, created);
-      channel = created;
-    }
-    channel.add(viewer, keepAliveMs);
+  /** Stores a new session and announces it; false when the id is taken. */
+  async create(record: SessionRecord, ttlSeconds: number): Promise<boolean> {
+    const created = await this.store.create(record, ttlSeconds, frameMessage(record));
+    if (created) this.published(record);
+    return created;
+  }
+
+  /** Stores a change (compare-and-set) and announces it. */
+  async commit(record: SessionRecord, options: CommitOptions): Promise<CommitResult> {
+    const result = await this.store.commit(record, options, frameMessage(record));
+    if (result === "committed") this.published(record);
+    return result;
+  }
+
+  /** Deletes the session if it is still this incarnation; its local streams end at once. */
+  async remove(record: SessionRecord): Promise<boolean> {
+    const removed = await this.store.delete(record.id, record.incarnation, endMessage(record.incarnation));
+    const entry = this.channels.get(record.id);
+    if (removed && entry) this.endUnlessNewer(entry, record.incarnation);
+    return removed;
+  }
+
+  /**
+   * Adds a viewer to the session's channel; resolves once frames announced from now on will
+   * reach it and the channel holds the current frame. 404 when there is no such session.
+   */
+  async join(id: string, viewer: Viewer, keepAliveMs: number): Promise<Membership> {
+    const entry = this.channels.get(id) ?? this.open(id);
+    entry.channel.add(viewer, keepAliveMs);
     this.viewers++;
+    const membership = new ChannelMembership(this, entry, viewer);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
-        channel.subscription,
+        entry.ready,
         new Promise((_, reject) => {
           timer = setTimeout(
             () => reject(new StoreUnavailableError("subscription timed out")),
@@ -77,83 +129,156 @@ export class Hub {
         }),
       ]);
     } catch (error) {
-      this.leave(channel, viewer);
+      membership.leave();
       throw error;
     } finally {
       clearTimeout(timer);
     }
-    return channel;
+    return membership;
   }
 
-  leave(channel: Channel, viewer: Viewer): void {
-    if (!channel.remove(viewer)) return;
+  /** Ends every local stream (this process is shutting down). */
+  endAll(): void {
+    for (const entry of [...this.channels.values()]) this.end(entry);
+  }
+
+  /** @internal ChannelMembership.leave */
+  leave(entry: Entry, viewer: Viewer): void {
+    if (!entry.channel.remove(viewer)) return;
     this.viewers--;
-    if (channel.viewers.size === 0) this.retire(channel);
+    if (entry.channel.size === 0) this.retire(entry);
   }
 
-  /** Takes a frame read from the store (or published) and the session's expiry. */
-  offer(channel: Channel, version: number, frame: string, expiresAt: number): void {
-    channel.offer(version, frame);
-    if (expiresAt !== channel.expiresAt) {
-      channel.expiresAt = expiresAt;
-      this.scheduleExpiry(channel, expiresAt - this.now() + EXPIRY_SLACK_MS);
+  private open(id: string): Entry {
+    const entry: Entry = { channel: new Channel(id), ready: Promise.resolve() };
+    this.channels.set(id, entry);
+    entry.ready = this.load(entry);
+    // Joiners see the failure; an unawaited rejection must not surface as unhandled.
+    entry.ready.catch(() => {});
+    return entry;
+  }
+
+  /** Subscribe first, then read: a frame announced in between is then not missed. */
+  private async load(entry: Entry): Promise<void> {
+    const id = entry.channel.id;
+    try {
+      await this.broker.subscribe(id);
+      if (entry.channel.current) return;
+      const record = await this.store.get(id);
+      if (!record) throw notFound(`session ${id}`);
+      this.offer(entry, frameIdOf(record), record.frame, record.expiresAt);
+    } catch (error) {
+      // Later joiners start afresh instead of inheriting this failure.
+      if (this.channels.get(id) === entry) {
+        this.channels.delete(id);
+        this.broker.unsubscribe(id).catch(this.options.onError);
+      }
+      throw error;
     }
   }
 
-  /** A frame this process just stored: local viewers get it without waiting for pub/sub. */
-  offerLocal(id: string, version: number, frame: string, expiresAt: number): void {
-    const channel = this.channels.get(id);
-    if (channel?.current) this.offer(channel, version, frame, expiresAt);
+  private retire(entry: Entry): void {
+    entry.channel.stopKeepAlive();
+    clearTimeout(entry.expiryTimer);
+    const id = entry.channel.id;
+    if (this.channels.get(id) !== entry) return;
+    this.channels.delete(id);
+    this.broker.unsubscribe(id).catch(this.options.onError);
   }
 
-  /** Ends every local stream of a session (deleted, expired or this process shutting down). */
-  end(id: string): void {
-    const channel = this.channels.get(id);
-    if (!channel) return;
-    this.viewers -= channel.viewers.size;
-    channel.end();
-    this.retire(channel);
+  private end(entry: Entry): void {
+    this.viewers -= entry.channel.size;
+    entry.channel.end();
+    this.retire(entry);
   }
 
-  endAll(): void {
-    for (const id of [...this.channels.keys()]) this.end(id);
+  /** A deletion's end reaches streams of that incarnation or an older one, never a newer one. */
+  private endUnlessNewer(entry: Entry, incarnation: number | undefined): void {
+    const current = entry.channel.current;
+    if (incarnation !== undefined && current && current.id.incarnation > incarnation) return;
+    this.end(entry);
   }
 
-  private retire(channel: Channel): void {
-    channel.stopTimers();
-    if (this.channels.get(channel.id) !== channel) return;
-    this.channels.delete(channel.id);
-    channel.subscription.then((unsubscribe) => unsubscribe()).catch(this.options.onError);
+  /** Makes the frame current if it is newer; only then may it move the expiry. */
+  private offer(entry: Entry, id: FrameId, frame: string, expiresAt: number): void {
+    if (entry.channel.offer(id, frame)) this.scheduleExpiry(entry, expiresAt);
   }
 
-  private receive(channel: Channel, payload: string): void {
+  /** A change this process stored: local viewers get it right after the writer's answer, without waiting for the echo. */
+  private published(record: SessionRecord): void {
+    this.options.metrics.framePublished();
+    if (!this.channels.has(record.id)) return;
+    setTimeout(() => {
+      const entry = this.channels.get(record.id);
+      if (entry) this.offer(entry, frameIdOf(record), record.frame, record.expiresAt);
+    }, 0);
+  }
+
+  private receive(channel: string, payload: string): void {
+    const entry = this.channels.get(channel);
+    if (!entry) return;
     const message = decodeMessage(payload);
     if (!message) return;
-    if (message.type === "frame") this.offer(channel, message.version, message.frame, message.expiresAt);
-    else this.end(channel.id);
+    if (message.type === "end") return this.endUnlessNewer(entry, message.incarnation);
+    // Older replicas announce no incarnation: their frames belong to the one on screen.
+    const incarnation = message.incarnation ?? entry.channel.current?.id.incarnation ?? 0;
+    this.offer(entry, { incarnation, version: message.version }, message.frame, message.expiresAt);
   }
 
-  private scheduleExpiry(channel: Channel, delayMs: number): void {
-    clearTimeout(channel.expiryTimer);
-    if (!Number.isFinite(delayMs)) return;
-    channel.expiryTimer = setTimeout(() => void this.refresh(channel), Math.min(Math.max(delayMs, 0), MAX_TIMER_MS));
+  private scheduleExpiry(entry: Entry, expiresAt: number): void {
+    clearTimeout(entry.expiryTimer);
+    const delay = expiresAt - this.now() + EXPIRY_SLACK_MS;
+    if (!Number.isFinite(delay)) return;
+    entry.expiryTimer = setTimeout(() => void this.refresh(entry), Math.min(Math.max(delay, 0), MAX_TIMER_MS));
   }
 
   /**
-   * Re-reads the record: after a reconnect (messages published meanwhile are lost) and when the
+   * Re-reads the record: after a reconnect (announcements made meanwhile are lost) and when the
    * session should have expired. A missing record ends the streams.
    */
-  private async refresh(channel: Channel): Promise<void> {
-    if (this.channels.get(channel.id) !== channel) return;
+  private async refresh(entry: Entry): Promise<void> {
+    const id = entry.channel.id;
+    if (this.channels.get(id) !== entry) return;
     try {
-      const record = await this.store.get(channel.id);
-      if (this.channels.get(channel.id) !== channel) return;
-      if (!record) return this.end(channel.id);
-      channel.expiresAt = Number.NaN; // force a fresh schedule from the record
-      this.offer(channel, record.version, record.frame, record.expiresAt);
+      const record = await this.store.get(id);
+      if (this.channels.get(id) !== entry) return;
+      if (!record) return this.end(entry);
+      const current = entry.channel.current;
+      const recordId = frameIdOf(record);
+      if (!current || compareFrameIds(recordId, current.id) >= 0) entry.channel.offer(recordId, record.frame);
+      this.scheduleExpiry(entry, record.expiresAt);
     } catch (error) {
       this.options.onError(error);
-      this.scheduleExpiry(channel, EXPIRY_RETRY_MS);
+      clearTimeout(entry.expiryTimer);
+      entry.expiryTimer = setTimeout(() => void this.refresh(entry), EXPIRY_RETRY_MS);
     }
+  }
+}
+
+class ChannelMembership implements Membership {
+  private left = false;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly entry: Entry,
+    private readonly viewer: Viewer,
+  ) {}
+
+  get contentType(): string {
+    return this.entry.channel.contentType;
+  }
+
+  get head(): Uint8Array {
+    return this.entry.channel.head;
+  }
+
+  get current(): Part | null {
+    return this.entry.channel.current;
+  }
+
+  leave(): void {
+    if (this.left) return;
+    this.left = true;
+    this.hub.leave(this.entry, this.viewer);
   }
 }

@@ -1,9 +1,43 @@
-/** What travels on a session's channel. JSON keeps it on one line (a store contract rule). */
-export type ChannelMessage =
-  | { type: "frame"; version: number; frame: string; expiresAt: number }
-  | { type: "end"; reason: "deleted" | "expired" };
+import * as v from "valibot";
+import type { SessionRecord } from "../sessions/record.js";
 
-export function encodeMessage(message: ChannelMessage): string {
+/**
+ * What the session store announces on a session's channel, and what the hub receives. One module
+ * for both directions, so the format has one owner. JSON keeps each message on one line.
+ * Replicas of different versions share channels: unknown types and malformed messages decode to
+ * null and are ignored.
+ */
+export type ChannelMessage =
+  | { type: "frame"; incarnation?: number; version: number; frame: string; expiresAt: number }
+  | { type: "end"; reason: "deleted" | "expired"; incarnation?: number };
+
+const FrameMessage = v.object({
+  type: v.literal("frame"),
+  incarnation: v.optional(v.number()),
+  version: v.number(),
+  frame: v.string(),
+  expiresAt: v.number(),
+});
+
+const EndMessage = v.object({
+  type: v.literal("end"),
+  reason: v.optional(v.string()),
+  incarnation: v.optional(v.number()),
+});
+
+export function frameMessage(record: SessionRecord): string {
+  const message: ChannelMessage = {
+    type: "frame",
+    incarnation: record.incarnation,
+    version: record.version,
+    frame: record.frame,
+    expiresAt: record.expiresAt,
+  };
+  return JSON.stringify(message);
+}
+
+export function endMessage(incarnation: number): string {
+  const message: ChannelMessage = { type: "end", reason: "deleted", incarnation };
   return JSON.stringify(message);
 }
 
@@ -15,18 +49,12 @@ export function decodeMessage(payload: string): ChannelMessage | null {
   } catch {
     return null;
   }
-  if (typeof value !== "object" || value === null) return null;
-  const message = value as Record<string, unknown>;
-  if (
-    message.type === "frame" &&
-    typeof message.version === "number" &&
-    typeof message.frame === "string" &&
-    typeof message.expiresAt === "number"
-  ) {
-    return { type: "frame", version: message.version, frame: message.frame, expiresAt: message.expiresAt };
-  }
-  if (message.type === "end") {
-    return { type: "end", reason: message.reason === "expired" ? "expired" : "deleted" };
+  const frame = v.safeParse(FrameMessage, value);
+  if (frame.success) return frame.output;
+  const end = v.safeParse(EndMessage, value);
+  if (end.success) {
+    const { incarnation } = end.output;
+    return { type: "end", reason: end.output.reason === "expired" ? "expired" : "deleted", ...(incarnation === undefined ? {} : { incarnation }) };
   }
   return null;
 }

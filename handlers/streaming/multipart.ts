@@ -35,13 +35,13 @@ export class PartEncoder {
     this.close = `\r\n--${boundary}--\r\n`;
   }
 
-  /** A frame's body followed by the next part's boundary and headers. */
-  frame(svg: string): Uint8Array {
+  /** A part: the frame followed by the next part's boundary and headers. */
+  part(svg: string): Uint8Array {
     return encoder.encode(svg + this.next);
   }
 
   /** The last part: the final frame again, then the close delimiter, so the image keeps it. */
-  last(svg: string): Uint8Array {
+  lastPart(svg: string): Uint8Array {
     return encoder.encode(svg + this.close);
   }
 }

@@ -10,7 +10,7 @@ export interface StreamOptions {
   asBot: boolean;
 }
 
-const invalid = (message: string) => new AppError(400, "invalid_query", message);
+const invalid = (message: string) => new AppError("invalid_query", message);
 
 function flag(query: URLSearchParams, name: string): boolean {
   const value = query.get(name);

@@ -1,17 +1,17 @@
-import type { Channel, Frame, Viewer } from "./channel.js";
-import type { Hub } from "./hub.js";
 import type { Metrics } from "../metrics.js";
+import type { Part, Viewer } from "./channel.js";
+import type { Hub, Membership } from "./hub.js";
 import type { Outlet, OutletEvents } from "./outlet.js";
 
 /**
  * One open stream. It never buffers without bound: its outlet holds at most one chunk, and while
- * the client reads slower than frames arrive only the newest unsent frame is kept; older ones are
+ * the client reads slower than frames arrive only the newest unsent part is kept; older ones are
  * dropped. Tens of thousands of these live at once, so it is one object with methods and no
  * per-instance closures.
  */
 export class StreamViewer implements Viewer, OutletEvents {
   private outlet: Outlet | null = null;
-  private channel: Channel | null = null;
+  private membership: Membership | null = null;
   private pending: Uint8Array | null = null;
   private started = false;
   private finished = false;
@@ -19,15 +19,23 @@ export class StreamViewer implements Viewer, OutletEvents {
   constructor(
     private readonly hub: Hub,
     private readonly metrics: Metrics,
-    /** Send every frame twice (WebKit finishes a part late). */
+    /** Send every part twice (WebKit finishes a part late). */
     private readonly doubleFrame: boolean,
   ) {}
 
-  /** Joins the session's channel; resolves once frames published from now on will arrive. */
-  async join(id: string, keepAliveMs: number): Promise<Channel> {
-    this.channel = await this.hub.join(id, this, keepAliveMs);
-    if (this.finished) this.hub.leave(this.channel, this);
-    return this.channel;
+  /**
+   * Joins the session's channel; resolves once later frames will arrive and the current one is
+   * known. false when the stream already ended meanwhile (session deleted, server stopping).
+   */
+  async join(id: string, keepAliveMs: number): Promise<boolean> {
+    const membership = await this.hub.join(id, this, keepAliveMs);
+    this.membership = membership;
+    if (this.finished) membership.leave();
+    return !this.finished;
+  }
+
+  get contentType(): string {
+    return this.membership!.contentType;
   }
 
   /** Connects the viewer to where its bytes go; nothing is written before this and `start`. */
@@ -35,31 +43,31 @@ export class StreamViewer implements Viewer, OutletEvents {
     this.outlet = outlet;
   }
 
-  /** Writes the stream's head and the channel's current frame in one chunk. */
+  /** Writes the stream's head and the current part in one chunk. */
   start(): void {
-    const frame = this.channel?.current;
-    if (this.finished || !this.outlet || !frame) return;
+    const part = this.membership?.current;
+    if (this.finished || !this.outlet || !part) return;
     this.started = true;
-    const head = this.channel!.encoder.head;
-    const first = new Uint8Array(head.byteLength + frame.bytes.byteLength);
+    const head = this.membership!.head;
+    const first = new Uint8Array(head.byteLength + part.bytes.byteLength);
     first.set(head);
-    first.set(frame.bytes, head.byteLength);
+    first.set(part.bytes, head.byteLength);
     this.outlet.write(first);
-    if (this.doubleFrame) this.outlet.write(frame.bytes);
+    if (this.doubleFrame) this.outlet.write(part.bytes);
     this.metrics.frameDelivered();
   }
 
-  deliver(frame: Frame): void {
+  deliver(part: Part): void {
     if (!this.started || this.finished) return;
     if (this.outlet!.ready()) {
-      this.send(frame.bytes);
+      this.send(part.bytes);
     } else {
       if (this.pending) this.metrics.frameDropped();
-      this.pending = frame.bytes;
+      this.pending = part.bytes;
     }
   }
 
-  /** The outlet can take more: send the newest pending frame, if any. */
+  /** The outlet can take more: send the newest pending part, if any. */
   drained(): void {
     if (!this.pending || this.finished) return;
     const bytes = this.pending;
@@ -85,7 +93,7 @@ export class StreamViewer implements Viewer, OutletEvents {
     if (this.finished) return;
     this.finished = true;
     this.pending = null;
-    if (this.channel) this.hub.leave(this.channel, this);
+    this.membership?.leave();
   }
 
   private send(bytes: Uint8Array): void {

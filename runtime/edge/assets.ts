@@ -15,7 +15,7 @@ import interLatin400 from "@fontsource/inter/files/inter-latin-400-normal.woff";
 import interLatin700 from "@fontsource/inter/files/inter-latin-700-normal.woff";
 import interLatinExt400 from "@fontsource/inter/files/inter-latin-ext-400-normal.woff";
 import interLatinExt700 from "@fontsource/inter/files/inter-latin-ext-700-normal.woff";
-import type { FontFace, RenderAssets } from "../../handlers/rendering/assets.js";
+import type { FontFace, RenderAssets } from "../../handlers/index.js";
 
 export interface EdgeAssetOptions {
   /** More faces every frame may use (e.g. a CJK subset imported as a `.woff` module). */

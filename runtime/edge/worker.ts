@@ -3,19 +3,19 @@
  * wrapper) serving the same handlers as the Node host, on Redis over HTTP. Built into one ESM
  * file by `npm run build:edge` (dist/edge/worker.js); see README.md beside this file.
  *
- * The configuration is read once per isolate. The store and app are made per request: workerd
- * binds every fetch, stream and timer to the request that created it and cancels them when that
- * request ends. A hub shared by the isolate would hang one viewer's updates on the subscription
- * another viewer's request opened, and lose them when that viewer left (checked in workerd: the
- * remaining stream stalled and was cancelled as hung). Per request, each stream owns its
- * subscription; both objects are cheap to make.
+ * What lives how long: the configuration, the services (template engine, html and PNG renderers
+ * with their caches, the write queue) and the session store (plain HTTP requests, no connection)
+ * are made once per isolate. The broker and the hub are made per request: workerd binds every
+ * stream and timer to the request that created it and cancels them when that request ends, so a
+ * hub shared by the isolate would hang one viewer's updates on the subscription another viewer's
+ * request opened, and lose them when that viewer left (checked in workerd: the remaining stream
+ * stalled and was cancelled as hung). Per request, each stream owns its subscription.
  */
-import { createApp } from "../../handlers/app.js";
-import { errorJson } from "../../handlers/http/respond.js";
+import { createApp, createServices, errorJson, type Services, type SessionStore } from "../../handlers/index.js";
 import { ConfigError } from "../config.js";
-import { UpstashStore } from "../stores/upstash.js";
+import { upstashBroker, upstashStore, type UpstashOptions } from "../stores/upstash.js";
 import { edgeRenderAssets } from "./assets.js";
-import { loadEdgeConfig, type EdgeConfig } from "./config.js";
+import { loadEdgeConfig } from "./config.js";
 
 /** The worker's bindings: strings from `vars` and secrets; other binding kinds are ignored. */
 export type EdgeEnv = Record<string, unknown>;
@@ -25,42 +25,50 @@ export interface EdgeContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-/** Fonts and wasm for html sessions and PNGs, shared by every request of the isolate. */
-const assets = edgeRenderAssets();
+interface Isolate {
+  upstash: UpstashOptions;
+  store: SessionStore;
+  services: Services;
+}
 
-/** Read on the first request: bindings do not change within an isolate. */
-let config: EdgeConfig | ConfigError | undefined;
+/** Made on the first request: bindings do not change within an isolate. */
+let isolate: Isolate | ConfigError | undefined;
 
-function readConfig(env: EdgeEnv): EdgeConfig | ConfigError {
+function startIsolate(env: EdgeEnv): Isolate | ConfigError {
+  let config;
   try {
-    return loadEdgeConfig(env);
+    config = loadEdgeConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`realtime-svg edge: ${error.message}`);
     return error;
   }
+  const upstash: UpstashOptions = {
+    url: config.upstashUrl,
+    token: config.upstashToken,
+    prefix: config.keyPrefix,
+    heartbeatMs: config.heartbeatMs,
+    onError: (error) => console.error(`upstash subscriber: ${error.message}`),
+  };
+  const services = createServices({
+    apiKey: config.apiKey,
+    publicUrl: config.publicUrl,
+    limits: config.limits,
+    assets: edgeRenderAssets(),
+  });
+  return { upstash, store: upstashStore(upstash), services };
 }
 
 export default {
   async fetch(request: Request, env: EdgeEnv, _ctx: EdgeContext): Promise<Response> {
-    config ??= readConfig(env);
-    if (config instanceof ConfigError) {
-      return errorJson(500, "misconfigured", `the edge worker is misconfigured: ${config.message}`);
+    isolate ??= startIsolate(env);
+    if (isolate instanceof ConfigError) {
+      return errorJson("misconfigured", `the edge worker is misconfigured: ${isolate.message}`);
     }
-    const store = new UpstashStore({
-      url: config.upstashUrl,
-      token: config.upstashToken,
-      prefix: config.keyPrefix,
-      heartbeatMs: config.heartbeatMs,
-      onError: (error, source) => console.error(`upstash ${source}: ${error.message}`),
-    });
-    const app = createApp(store, {
-      apiKey: config.apiKey,
-      publicUrl: config.publicUrl,
-      limits: config.limits,
-      assets,
-      onError: (error) => console.error(error),
-    });
+    const app = createApp(
+      { store: isolate.store, broker: upstashBroker(isolate.upstash) },
+      { services: isolate.services, onError: (error) => console.error(error) },
+    );
     return app.fetch(request);
   },
 };

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { DirectStreams, Outlet, OutletEvents } from "../../handlers/streaming/outlet.js";
+import type { DirectStreams, Outlet, OutletEvents } from "../../handlers/index.js";
 
 const EVENTS = Symbol("rsvg.outletEvents");
 type Tagged = ServerResponse & { [EVENTS]?: OutletEvents };

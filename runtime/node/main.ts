@@ -1,7 +1,7 @@
 import { ConfigError, helpText, loadConfig, redactedConfig } from "../config.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./server.js";
-import { storeFromConfig } from "./store-from-config.js";
+import { portsFromConfig } from "./ports-from-config.js";
 
 const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
@@ -19,9 +19,9 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-const store = storeFromConfig(config);
-const running = await startServer(config, store, log);
-log.info({ url: running.url, store: store.kind, config: redactedConfig(config) }, "listening");
+const ports = portsFromConfig(config, log);
+const running = await startServer(config, ports, log);
+log.info({ url: running.url, store: ports.store.kind, config: redactedConfig(config) }, "listening");
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {

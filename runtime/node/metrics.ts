@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Hub } from "../../handlers/streaming/hub.js";
-import type { Metrics } from "../../handlers/metrics.js";
+import type { Hub, Metrics, MetricsEndpoint } from "../../handlers/index.js";
 
 export interface PrometheusMetrics {
   /** The hooks handed to the app. */
   hooks: Metrics;
   registry: Registry;
+  /** GET /metrics, answered by the app's router. */
+  endpoint(token: string | undefined): MetricsEndpoint;
   /** Gauges read the hub at scrape time; call once the app exists. */
   watch(hub: Hub): void;
 }
@@ -32,7 +33,7 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       this.set(hub?.channelCount ?? 0);
     },
   });
-  const published = new Counter({ name: "rsvg_frames_published_total", help: "Frames rendered by a write and published", registers: [registry] });
+  const published = new Counter({ name: "rsvg_frames_published_total", help: "Frames stored and announced (by creates and writes)", registers: [registry] });
   // Per-viewer events are counted in plain numbers (a fan-out to 10,000 viewers would otherwise
   // make 10,000 prom-client calls) and handed to the counters when scraped.
   const perViewer = { delivered: 0, dropped: 0 };
@@ -49,6 +50,7 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     });
   lazyCounter("rsvg_frames_delivered_total", "Frames (including keep-alive resends) queued to viewers", "delivered");
   lazyCounter("rsvg_frames_dropped_total", "Unsent frames replaced by a newer one for a slow viewer", "dropped");
+  const conflicts = new Counter({ name: "rsvg_write_conflicts_total", help: "Writes retried because a writer elsewhere changed the session first", registers: [registry] });
   const storeErrors = new Counter({ name: "rsvg_store_errors_total", help: "Store operations that failed (unreachable, timed out)", registers: [registry] });
   const render = new Histogram({
     name: "rsvg_render_duration_seconds",
@@ -65,6 +67,10 @@ export function createPrometheusMetrics(): PrometheusMetrics {
 
   return {
     registry,
+    endpoint: (token) => ({
+      token,
+      scrape: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    }),
     watch(watched) {
       hub = watched;
     },
@@ -76,6 +82,7 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       frameDropped: () => {
         perViewer.dropped++;
       },
+      writeConflict: () => conflicts.inc(),
       renderObserved: (seconds) => render.observe(seconds),
       storeError: () => storeErrors.inc(),
       requestObserved: (route, method, status) => requests.inc({ route, method, status: String(status) }),

@@ -1,16 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Logger } from "pino";
-import { createApp, type App } from "../../handlers/app.js";
-import { wasSentDirectly } from "../../handlers/streaming/outlet.js";
-import { nodeRenderAssets } from "./assets.js";
-import type { Store } from "../../handlers/ports/session-store.js";
+import { createApp, StoreUnavailableError, wasSentDirectly, type App, type Ports } from "../../handlers/index.js";
 import type { Config } from "../config.js";
+import { nodeRenderAssets } from "./assets.js";
 import { directStreams } from "./direct-streams.js";
+import { createPrometheusMetrics } from "./metrics.js";
 import { logRequests } from "./request-log.js";
-import { createPrometheusMetrics, type PrometheusMetrics } from "./metrics.js";
 
 export interface RunningServer {
   app: App;
@@ -21,43 +19,28 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-/** GET /metrics is answered by the Node host itself: Prometheus is a Node-side concern. */
-function serveMetrics(
-  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
-  metrics: PrometheusMetrics,
-  token: string | undefined,
-) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== "GET" || (req.url !== "/metrics" && !req.url?.startsWith("/metrics?"))) return listener(req, res);
-    if (token && req.headers.authorization !== `Bearer ${token}`) {
-      res.writeHead(401, { "Content-Type": "application/json", "WWW-Authenticate": "Bearer" });
-      res.end(JSON.stringify({ error: "metrics need Authorization: Bearer <METRICS_TOKEN>", code: "unauthorized" }));
-      return;
-    }
-    metrics.registry.metrics().then(
-      (text) => {
-        res.writeHead(200, { "Content-Type": metrics.registry.contentType, "Cache-Control": "no-store" });
-        res.end(text);
-      },
-      () => {
-        res.writeHead(500, { "Content-Type": "application/json" });
-        res.end(JSON.stringify({ error: "metrics collection failed", code: "internal_error" }));
-      },
-    );
-  };
+/**
+ * A failed request is logged once, as one line: a store outage by its message (the connection's
+ * own events say the rest), anything else with its stack.
+ */
+function logFailure(log: Logger, error: unknown): void {
+  if (error instanceof StoreUnavailableError) log.warn({ reason: error.message }, "request failed: store unavailable");
+  else log.error({ err: error }, "request failed");
 }
 
-export async function startServer(config: Config, store: Store, log: Logger): Promise<RunningServer> {
+export async function startServer(config: Config, ports: Ports, log: Logger): Promise<RunningServer> {
+  const { store, broker } = ports;
   // Serve even when the store is down at boot: /ready says so, and the store reconnects by itself.
-  await store.connect?.().catch((error: unknown) => log.warn({ err: error }, "store not reachable yet; starting anyway"));
+  await store.connect?.().catch((error: unknown) => log.warn({ reason: (error as Error).message }, "store not reachable yet; starting anyway"));
   const metrics = createPrometheusMetrics();
-  const app = createApp(store, {
+  const app = createApp(ports, {
     limits: config.limits,
     apiKey: config.apiKey,
     publicUrl: config.publicUrl,
     metrics: metrics.hooks,
+    metricsEndpoint: metrics.endpoint(config.metricsToken),
     assets: nodeRenderAssets(),
-    onError: (error) => log.error({ err: error }, "request failed"),
+    onError: (error) => logFailure(log, error),
   });
   metrics.watch(app.hub);
   const listener = getRequestListener(
@@ -67,7 +50,7 @@ export async function startServer(config: Config, store: Store, log: Logger): Pr
     },
     { hostname: config.host },
   );
-  const server = createServer(logRequests(serveMetrics(listener, metrics, config.metricsToken), log));
+  const server = createServer(logRequests(listener, log));
   // Streams live for hours; only the request head has a deadline.
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;
@@ -95,7 +78,10 @@ export async function startServer(config: Config, store: Store, log: Logger): Pr
         await closed;
       }
       clearTimeout(timer);
-      await store.close().catch((error) => log.warn({ err: error }, "store close failed"));
+      const closing = [store.close(), broker.close()].map((done) =>
+        done.catch((error: unknown) => log.warn({ reason: (error as Error).message }, "store close failed")),
+      );
+      await Promise.all(closing);
     })());
   return { app, server, url, shutdown };
 }

@@ -12,27 +12,18 @@ const PREFIX_PATTERN = /^[A-Za-z0-9._:-]{0,64}$/;
  *  keys ambiguous and `PUBSUB CHANNELS <prefix>*` / SCAN patterns unsafe. */
 export function validatePrefix(prefix: string): string {
   if (!PREFIX_PATTERN.test(prefix)) {
-    throw new TypeError(
-      `invalid key prefix ${JSON.stringify(prefix)}: use at most 64 of A-Z a-z 0-9 . _ : -`,
-    );
+    throw new TypeError(`invalid key prefix ${JSON.stringify(prefix)}: use at most 64 of A-Z a-z 0-9 . _ : -`);
   }
   return prefix;
 }
 
 export const sessionKey = (prefix: string, id: string): string => `${prefix}session:${id}`;
 export const channelKey = (prefix: string, channel: string): string => `${prefix}channel:${channel}`;
-export const ownerKey = (prefix: string, owner: string): string => `${prefix}owner:${owner}`;
 
-/**
- * Contract checks every Store implementation applies the same way (kept here so the memory,
- * redis and upstash stores cannot drift apart).
- */
-
-/** A payload travels as one SSE line over the HTTP transport, so it may hold no line break. */
-export function assertPayload(payload: string): void {
-  if (typeof payload !== "string" || /[\r\n]/.test(payload)) {
-    throw new TypeError("a published payload must be a string without raw line breaks");
-  }
+/** The session id a channel key names, or null for a key outside this prefix. */
+export function channelOf(prefix: string, key: string): string | null {
+  const head = channelKey(prefix, "");
+  return key.startsWith(head) ? key.slice(head.length) : null;
 }
 
 /** Redis `EX` takes a positive integer; reject anything else before it reaches a store. */

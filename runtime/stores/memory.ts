@@ -1,12 +1,20 @@
-import type {
-  SessionRecord,
-  Store,
-  SubscribeHandlers,
-  Unsubscribe,
-  UpdateOptions,
-  UpdateResult,
-} from "../../handlers/ports/session-store.js";
-import { assertPayload, assertTtlSeconds } from "./keys.js";
+/**
+ * The embedded default: sessions and their announcements in this process only. A MemoryStore
+ * announces to every MemoryBroker made on it (several brokers stand for several processes in
+ * tests); delivery is asynchronous, like a real broker's, so writers never run listener code inline.
+ */
+import {
+  LEGACY_INCARNATION_FACTOR,
+  assertAnnouncement,
+  parseStoredRecord,
+  type Broker,
+  type BrokerListener,
+  type CommitOptions,
+  type CommitResult,
+  type SessionRecord,
+  type SessionStore,
+} from "../../handlers/index.js";
+import { assertTtlSeconds } from "./keys.js";
 
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds; tests inject one to make expiry deterministic. */
@@ -18,20 +26,15 @@ export interface MemoryStoreOptions {
 interface Entry {
   /** The record as JSON: a copy callers cannot mutate, with the same shape Redis would return. */
   json: string;
-  owner: string | undefined;
+  incarnation: number;
+  version: number;
   expiresAt: number;
 }
 
-interface Registration {
-  handlers: SubscribeHandlers;
-  active: boolean;
-}
-
-/** Single-process store: state lives in this process only (the embedded default). */
-export class MemoryStore implements Store {
+export class MemoryStore implements SessionStore {
   readonly kind = "memory";
   private readonly records = new Map<string, Entry>();
-  private readonly channels = new Map<string, Set<Registration>>();
+  private readonly brokers = new Set<MemoryBroker>();
   private readonly now: () => number;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
 
@@ -42,87 +45,63 @@ export class MemoryStore implements Store {
     this.sweepTimer.unref?.();
   }
 
-  async get(id: string): Promise<SessionRecord | null> {
-    const entry = this.live(id);
-    return entry ? (JSON.parse(entry.json) as SessionRecord) : null;
+  /** A broker that hears this store's announcements. */
+  broker(): MemoryBroker {
+    const broker = new MemoryBroker(this.brokers);
+    this.brokers.add(broker);
+    return broker;
   }
 
-  async create(record: SessionRecord, ttlSeconds: number): Promise<boolean> {
+  async get(id: string): Promise<SessionRecord | null> {
+    const entry = this.live(id);
+    return entry ? parseStoredRecord(entry.json) : null;
+  }
+
+  async create(record: SessionRecord, ttlSeconds: number, announcement: string): Promise<boolean> {
     assertTtlSeconds(ttlSeconds);
+    assertAnnouncement(announcement);
     if (this.live(record.id)) return false;
     this.records.set(record.id, this.entry(record, this.now() + ttlSeconds * 1000));
+    this.announce(record.id, announcement);
     return true;
   }
 
-  async update(record: SessionRecord, options: UpdateOptions): Promise<UpdateResult> {
+  async commit(record: SessionRecord, options: CommitOptions, announcement: string): Promise<CommitResult> {
     if (options.ttlSeconds !== undefined) assertTtlSeconds(options.ttlSeconds);
+    assertAnnouncement(announcement);
     const current = this.live(record.id);
     if (!current) return "missing";
-    const stored = JSON.parse(current.json) as SessionRecord;
-    if (stored.version !== options.expectVersion) return "conflict";
-    const expiresAt =
-      options.ttlSeconds === undefined ? current.expiresAt : this.now() + options.ttlSeconds * 1000;
+    if (current.incarnation !== options.expect.incarnation || current.version !== options.expect.version) return "conflict";
+    const expiresAt = options.ttlSeconds === undefined ? current.expiresAt : this.now() + options.ttlSeconds * 1000;
     this.records.set(record.id, this.entry(record, expiresAt));
-    return "updated";
+    this.announce(record.id, announcement);
+    return "committed";
   }
 
-  async delete(id: string): Promise<boolean> {
-    const existed = this.live(id) !== undefined;
+  async delete(id: string, incarnation: number, announcement: string): Promise<boolean> {
+    assertAnnouncement(announcement);
+    const current = this.live(id);
+    if (!current || current.incarnation !== incarnation) return false;
     this.records.delete(id);
-    return existed;
-  }
-
-  async listByOwner(owner: string): Promise<string[]> {
-    const ids: string[] = [];
-    for (const id of [...this.records.keys()]) {
-      if (this.live(id)?.owner === owner) ids.push(id);
-    }
-    return ids.sort();
+    this.announce(id, announcement);
+    return true;
   }
 
   async ping(): Promise<void> {}
 
-  async publish(channel: string, payload: string): Promise<void> {
-    assertPayload(payload);
-    const registrations = this.channels.get(channel);
-    if (!registrations) return;
-    // Snapshot now: a listener that subscribes after this publish must not see it.
-    for (const registration of [...registrations]) {
-      // Asynchronous like a real broker, so publishers never run listener code inline.
-      queueMicrotask(() => {
-        if (registration.active) registration.handlers.message(payload);
-      });
-    }
-  }
-
-  async subscribe(channel: string, handlers: SubscribeHandlers): Promise<Unsubscribe> {
-    // A fresh object per call: the same handlers subscribed twice are two registrations.
-    const registration: Registration = { handlers, active: true };
-    let registrations = this.channels.get(channel);
-    if (!registrations) {
-      registrations = new Set();
-      this.channels.set(channel, registrations);
-    }
-    registrations.add(registration);
-    return async () => {
-      registration.active = false; // stops messages already queued as microtasks
-      const current = this.channels.get(channel);
-      if (!current) return;
-      current.delete(registration);
-      if (current.size === 0) this.channels.delete(channel);
-    };
-  }
-
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    for (const registrations of this.channels.values()) {
-      for (const registration of registrations) registration.active = false;
-    }
-    this.channels.clear();
+    for (const broker of this.brokers) void broker.close();
+  }
+
+  private announce(channel: string, payload: string): void {
+    for (const broker of this.brokers) broker.announce(channel, payload);
   }
 
   private entry(record: SessionRecord, expiresAt: number): Entry {
-    return { json: JSON.stringify(record), owner: record.owner, expiresAt };
+    // Written by an older version: no incarnation stored, so it is derived as on Redis.
+    const incarnation = record.incarnation ?? record.createdAt * LEGACY_INCARNATION_FACTOR;
+    return { json: JSON.stringify(record), incarnation, version: record.version, expiresAt };
   }
 
   /** The entry if present and not expired; drops it when expired (lazy expiry). */
@@ -142,4 +121,42 @@ export class MemoryStore implements Store {
       if (entry.expiresAt <= now) this.records.delete(id);
     }
   }
+}
+
+export class MemoryBroker implements Broker {
+  private listener: BrokerListener | undefined;
+  private readonly channels = new Set<string>();
+
+  constructor(private readonly registry: Set<MemoryBroker>) {}
+
+  listen(listener: BrokerListener): void {
+    this.listener = listener;
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    this.channels.add(channel);
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.channels.delete(channel);
+  }
+
+  async close(): Promise<void> {
+    this.channels.clear();
+    this.registry.delete(this);
+  }
+
+  /** @internal MemoryStore: only channels subscribed now hear it, and only if still subscribed when it arrives. */
+  announce(channel: string, payload: string): void {
+    if (!this.channels.has(channel)) return;
+    queueMicrotask(() => {
+      if (this.channels.has(channel)) this.listener?.message(channel, payload);
+    });
+  }
+}
+
+/** The memory session store with one broker: the embedded default of a single process. */
+export function memoryPorts(options: MemoryStoreOptions = {}): { store: MemoryStore; broker: MemoryBroker } {
+  const store = new MemoryStore(options);
+  return { store, broker: store.broker() };
 }

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import type { ServerResponse } from "node:http";
-import { MemoryStore } from "../../runtime/stores/memory.js";
+import { memoryPorts } from "../../runtime/stores/memory.js";
 import type { RunningServer } from "../../runtime/node/server.js";
 import {
   CHROMIUM_PATH,
@@ -96,7 +96,7 @@ describe.skipIf(!hasChromium)("a stream in a real <img> (headless Chromium, cros
 
   it("shows the first frame at once and each update within a few hundred ms of its PUT", async () => {
     // Keep-alive resends of the current frame could push a lagging frame out; keep them far away.
-    const app: RunningServer = await startInProcess(new MemoryStore(), {
+    const app: RunningServer = await startInProcess(memoryPorts(), {
       KEEP_ALIVE_MS: "300000",
       SHUTDOWN_GRACE_MS: "2000",
     });

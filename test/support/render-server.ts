@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createApp, type App, type CreateAppOptions } from "../../handlers/app.js";
 import { nodeRenderAssets } from "../../runtime/node/assets.js";
-import { MemoryStore } from "../../runtime/stores/memory.js";
+import { memoryPorts } from "../../runtime/stores/memory.js";
 
 export interface RenderServer {
   app: App;
@@ -17,7 +17,7 @@ export interface RenderServer {
 }
 
 export async function startRenderServer(options: CreateAppOptions = {}): Promise<RenderServer> {
-  const app = createApp(new MemoryStore(), { assets: nodeRenderAssets(), onError: () => undefined, ...options });
+  const app = createApp(memoryPorts(), { assets: nodeRenderAssets(), onError: () => undefined, ...options });
   const server: Server = createServer(getRequestListener((request) => app.fetch(request)));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const { port } = server.address() as AddressInfo;

@@ -2,16 +2,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
-import type { Store } from "../../handlers/ports/session-store.js";
+import type { Ports } from "../../handlers/index.js";
 import { loadConfig } from "../../runtime/config.js";
 import { startServer, type RunningServer } from "../../runtime/node/server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** The Node host in this process on a free port, with settings given as environment variables. */
-export async function startInProcess(store: Store, env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startInProcess(ports: Ports, env: Record<string, string> = {}): Promise<RunningServer> {
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", ...env });
-  return startServer(config, store, pino({ level: "silent" }));
+  return startServer(config, ports, pino({ level: "silent" }));
 }
 
 export interface ServerProcess {

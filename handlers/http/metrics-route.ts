@@ -1,0 +1,13 @@
+import type { AppContext } from "../context.js";
+import { authorize } from "./auth.js";
+import { notFound } from "./errors.js";
+
+/** GET /metrics: what the host exposes, behind METRICS_TOKEN when one is set. */
+export async function metricsRoute(request: Request, ctx: AppContext): Promise<Response> {
+  const endpoint = ctx.metricsEndpoint;
+  if (!endpoint) throw notFound("route");
+  const tokenHash = await ctx.metricsTokenHash;
+  if (tokenHash) await authorize(request, [tokenHash], "the metrics");
+  const { contentType, body } = await endpoint.scrape();
+  return new Response(body, { status: 200, headers: { "Content-Type": contentType, "Cache-Control": "no-store" } });
+}

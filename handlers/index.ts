@@ -1,0 +1,25 @@
+/**
+ * The portable core's public entry: everything a host (runtime/node, runtime/edge) and a store
+ * implementation (runtime/stores) may use. Hosts import this file only.
+ */
+export { createApp, type App, type CreateAppOptions, type Ports } from "./app.js";
+export { createServices, type Services } from "./context.js";
+export { errorJson } from "./http/respond.js";
+export { AppError, ERROR_CODES, type ErrorCode } from "./http/errors.js";
+export type { Metrics } from "./metrics.js";
+export { NO_METRICS } from "./metrics.js";
+export { DEFAULT_LIMITS, type AppOptions, type Limits, type MetricsEndpoint } from "./options.js";
+export { assertAnnouncement, type Broker, type BrokerListener } from "./ports/broker.js";
+export {
+  StoreUnavailableError,
+  type CommitOptions,
+  type CommitResult,
+  type Expected,
+  type SessionStore,
+} from "./ports/session-store.js";
+export type { FontFace, FontWeight, RenderAssets } from "./rendering/assets.js";
+export { parseDuration } from "./sessions/expire.js";
+export { LEGACY_INCARNATION_FACTOR, parseStoredRecord, type SessionRecord } from "./sessions/record.js";
+export type { Hub } from "./streaming/hub.js";
+export { wasSentDirectly, type DirectStreams, type Outlet, type OutletEvents } from "./streaming/outlet.js";
+export type { HostHooks } from "./streaming/routes.js";

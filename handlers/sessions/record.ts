@@ -1,0 +1,81 @@
+import * as v from "valibot";
+
+/**
+ * What one session key holds, as JSON. Node and edge deployments of different versions may share
+ * one Redis, so a stored record is validated when read rather than trusted: unknown fields are
+ * ignored, and fields added since (incarnation) have a derived fallback.
+ */
+const StoredRecord = v.object({
+  id: v.string(),
+  template: v.string(),
+  args: v.record(v.string(), v.unknown()),
+  /** The rendered SVG of `args` (for html sessions: satori's output). */
+  frame: v.string(),
+  kind: v.optional(v.picklist(["svg", "html"])),
+  width: v.optional(v.number()),
+  height: v.optional(v.number()),
+  incarnation: v.optional(v.number()),
+  version: v.number(),
+  tokenHash: v.string(),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+  expiresAt: v.number(),
+});
+
+export interface SessionRecord {
+  id: string;
+  template: string;
+  args: Record<string, unknown>;
+  /** The stored frame: the rendered SVG of `args`, what every viewer is shown. */
+  frame: string;
+  /** "svg" (the default when absent) or "html". */
+  kind?: "svg" | "html";
+  /** Size of an html session's image, CSS pixels; absent for svg sessions. */
+  width?: number;
+  height?: number;
+  /** Fixed when the session is created; ordered, so a re-created session outranks its predecessor. */
+  incarnation: number;
+  /** Increases by one on every write within an incarnation. */
+  version: number;
+  /** SHA-256 (hex) of the write token; the token itself is never stored. */
+  tokenHash: string;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+}
+
+/** Records written before incarnations existed: their creation time (ms) times this is their incarnation. */
+export const LEGACY_INCARNATION_FACTOR = 1000;
+export const legacyIncarnation = (createdAt: number) => createdAt * LEGACY_INCARNATION_FACTOR;
+
+/** Creation time in ms with a random tiebreak: ordered, and distinct for sessions made in the same ms. */
+export function newIncarnation(createdAt: number): number {
+  return legacyIncarnation(createdAt) + 1 + Math.floor(Math.random() * (LEGACY_INCARNATION_FACTOR - 1));
+}
+
+/** A stored record's JSON → a record, or null when it is not one this version can read. */
+export function parseStoredRecord(json: string): SessionRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const result = v.safeParse(StoredRecord, value);
+  if (!result.success) return null;
+  const stored = result.output;
+  return { ...stored, incarnation: stored.incarnation ?? legacyIncarnation(stored.createdAt) };
+}
+
+/** Which frame of which session: later incarnations win, then later versions. */
+export interface FrameId {
+  incarnation: number;
+  version: number;
+}
+
+export const frameIdOf = (record: SessionRecord): FrameId => ({ incarnation: record.incarnation, version: record.version });
+
+/** Positive when `a` is newer than `b`, zero when they name the same frame. */
+export function compareFrameIds(a: FrameId, b: FrameId): number {
+  return a.incarnation - b.incarnation || a.version - b.version;
+}

@@ -1,0 +1,96 @@
+import type { Template } from "liquidjs";
+import { loadSession, type AppContext } from "../context.js";
+import { authorize } from "../http/auth.js";
+import { AppError, notFound } from "../http/errors.js";
+import { renderFrame } from "../rendering/pipeline.js";
+import { parseExpire } from "./expire.js";
+import type { SessionRecord } from "./record.js";
+import type { PatchSessionInput } from "./request-schema.js";
+import { nextShape, shapeOf } from "./shape.js";
+
+/** Compare-and-set attempts before a write gives up with 409 (writers on other replicas). */
+const MAX_WRITE_ATTEMPTS = 10;
+
+export type Change = PatchSessionInput & { replace: boolean };
+
+/**
+ * Applies a validated change to the session `authorized` names: in the session's write queue,
+ * starting from the freshest record this process knows, render once, then commit (store and
+ * announce). A writer elsewhere winning the compare-and-set means re-read, re-render, retry.
+ */
+export async function writeSession(
+  request: Request,
+  ctx: AppContext,
+  authorized: SessionRecord,
+  change: Change,
+): Promise<SessionRecord> {
+  const ttl =
+    change.expire === undefined
+      ? undefined
+      : parseExpire(change.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
+  const parsed = change.template === undefined ? null : ctx.templates.parse(change.template);
+  // Fail fast on a shape the change cannot have; re-derived below against the record written.
+  nextShape(shapeOf(authorized), change);
+
+  return ctx.writes.run(authorized.id, async (line) => {
+    let record = line.freshest(authorized);
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      if (attempt > 0) {
+        ctx.metrics.writeConflict();
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+        const reread = await loadSession(ctx, authorized.id);
+        // A re-created session has a new token: the one presented must grant it too.
+        if (reread.incarnation !== record.incarnation) await authorize(request, [reread.tokenHash, await ctx.apiKeyHash]);
+        record = reread;
+      }
+      const next = await nextRecord(ctx, record, change, parsed, ttl);
+      const result = await ctx.hub.commit(next, {
+        expect: { incarnation: record.incarnation, version: record.version },
+        ttlSeconds: ttl,
+      });
+      if (result === "committed") {
+        line.committed(next);
+        return next;
+      }
+      if (result === "missing") throw notFound(`session ${authorized.id}`);
+    }
+    throw new AppError("write_conflict", "the session changed concurrently too often; retry");
+  });
+}
+
+async function nextRecord(
+  ctx: AppContext,
+  record: SessionRecord,
+  change: Change,
+  parsed: Template[] | null,
+  ttl: number | undefined,
+): Promise<SessionRecord> {
+  const args = nextArgs(record.args, change);
+  ctx.templates.checkArgs(args);
+  const template = change.template ?? record.template;
+  const shape = nextShape(shapeOf(record), change);
+  const frame = await renderFrame(ctx, shape, parsed ?? ctx.templates.parse(template), args);
+  const now = ctx.now();
+  return {
+    ...record,
+    template,
+    args,
+    frame,
+    kind: shape.kind,
+    width: shape.width,
+    height: shape.height,
+    version: record.version + 1,
+    updatedAt: now,
+    expiresAt: ttl === undefined ? record.expiresAt : now + ttl * 1000,
+  };
+}
+
+function nextArgs(current: Record<string, unknown>, change: Change): Record<string, unknown> {
+  if (change.replace) return change.args ?? {};
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(change.args ?? {})) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}

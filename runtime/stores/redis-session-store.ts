@@ -1,0 +1,151 @@
+/**
+ * The session store on Redis, whatever carries the commands: ioredis over TCP (ioredis.ts) or
+ * @upstash/redis over HTTP (upstash.ts) supply only a RedisCommands. Keys, scripts, the reading of
+ * stored records and the wrapping of every failure into StoreUnavailableError live here, once.
+ * Portable: Web Crypto only (the edge bundle includes it).
+ */
+import {
+  AppError,
+  StoreUnavailableError,
+  assertAnnouncement,
+  parseStoredRecord,
+  type CommitOptions,
+  type CommitResult,
+  type SessionRecord,
+  type SessionStore,
+} from "../../handlers/index.js";
+import { DEFAULT_PREFIX, assertTtlSeconds, channelKey, sessionKey, validatePrefix } from "./keys.js";
+import { COMMIT_LUA, CREATE_LUA, DELETE_LUA } from "./session-scripts.js";
+
+/** The few commands the store needs; a transport answers them or throws. */
+export interface RedisCommands {
+  get(key: string): Promise<string | null>;
+  evalsha(sha: string, keys: string[], args: string[]): Promise<unknown>;
+  eval(script: string, keys: string[], args: string[]): Promise<unknown>;
+  ping(): Promise<unknown>;
+  /** Waits (bounded) for the first connection, where there is one. */
+  connect?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RedisSessionStoreOptions {
+  /** "redis" or "upstash": names the backend in /ready and in error messages. */
+  kind: string;
+  /** Prefix of every key and channel (default "rsvg:"). */
+  prefix?: string;
+}
+
+/** SHA-1 of each script, as plain strings: on workerd a shared pending promise must not be settled by another request's work. */
+const SHAS = new Map<string, string>();
+
+async function scriptSha(lua: string): Promise<string> {
+  let sha = SHAS.get(lua);
+  if (sha === undefined) {
+    const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(lua));
+    sha = Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+    SHAS.set(lua, sha);
+  }
+  return sha;
+}
+
+export class RedisSessionStore implements SessionStore {
+  readonly kind: string;
+  private readonly prefix: string;
+  private closed = false;
+
+  constructor(
+    private readonly commands: RedisCommands,
+    options: RedisSessionStoreOptions,
+  ) {
+    this.kind = options.kind;
+    this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
+  }
+
+  async connect(): Promise<void> {
+    await this.commands.connect?.();
+  }
+
+  async get(id: string): Promise<SessionRecord | null> {
+    const json = await this.run("GET", () => this.commands.get(sessionKey(this.prefix, id)));
+    if (json === null) return null;
+    const record = parseStoredRecord(json);
+    if (!record) throw new AppError("record_unreadable", `the stored session ${id} cannot be read by this server version`);
+    return record;
+  }
+
+  async create(record: SessionRecord, ttlSeconds: number, announcement: string): Promise<boolean> {
+    assertTtlSeconds(ttlSeconds);
+    assertAnnouncement(announcement);
+    const reply = await this.script(CREATE_LUA, [sessionKey(this.prefix, record.id)], [
+      JSON.stringify(record),
+      String(ttlSeconds),
+      channelKey(this.prefix, record.id),
+      announcement,
+    ]);
+    return reply === 1;
+  }
+
+  async commit(record: SessionRecord, options: CommitOptions, announcement: string): Promise<CommitResult> {
+    if (options.ttlSeconds !== undefined) assertTtlSeconds(options.ttlSeconds);
+    assertAnnouncement(announcement);
+    const reply = await this.script(COMMIT_LUA, [sessionKey(this.prefix, record.id)], [
+      JSON.stringify(record),
+      String(options.expect.incarnation),
+      String(options.expect.version),
+      options.ttlSeconds === undefined ? "" : String(options.ttlSeconds),
+      channelKey(this.prefix, record.id),
+      announcement,
+    ]);
+    if (reply === "committed" || reply === "missing" || reply === "conflict") return reply;
+    throw new StoreUnavailableError(`unexpected reply from the commit script: ${String(reply)}`);
+  }
+
+  async delete(id: string, incarnation: number, announcement: string): Promise<boolean> {
+    assertAnnouncement(announcement);
+    const reply = await this.script(DELETE_LUA, [sessionKey(this.prefix, id)], [
+      String(incarnation),
+      channelKey(this.prefix, id),
+      announcement,
+    ]);
+    return reply === 1;
+  }
+
+  async ping(): Promise<void> {
+    await this.run("PING", () => this.commands.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.commands.close();
+  }
+
+  /** EVALSHA, loading the script with EVAL when Redis does not know it (first use, restart). */
+  private async script(lua: string, keys: string[], args: string[]): Promise<unknown> {
+    const sha = await scriptSha(lua);
+    return this.run("EVALSHA", async () => {
+      try {
+        return await this.commands.evalsha(sha, keys, args);
+      } catch (error) {
+        if (!String((error as Error)?.message ?? error).includes("NOSCRIPT")) throw error;
+        return await this.commands.eval(lua, keys, args);
+      }
+    });
+  }
+
+  /** Every failure (unreachable, timeout, error reply) becomes the one error handlers map to 503. */
+  private async run<T>(command: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError(`the ${this.kind} store is closed`);
+    try {
+      return await fn();
+    } catch (error) {
+      throw storeUnavailable(`${this.kind} ${command}`, error);
+    }
+  }
+}
+
+/** "<what> failed: <reason>", keeping the original as the cause. */
+export function storeUnavailable(what: string, error: unknown): StoreUnavailableError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailableError(`${what} failed: ${reason}`, { cause: error });
+}

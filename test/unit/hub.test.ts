@@ -1,0 +1,193 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { NO_METRICS } from "../../handlers/metrics.js";
+import type { SessionRecord } from "../../handlers/sessions/record.js";
+import type { Part, Viewer } from "../../handlers/streaming/channel.js";
+import { Hub } from "../../handlers/streaming/hub.js";
+import { endMessage, frameMessage } from "../../handlers/streaming/message.js";
+import { memoryPorts } from "../../runtime/stores/memory.js";
+
+class RecordingViewer implements Viewer {
+  frames: string[] = [];
+  ended = false;
+  deliver(part: Part) {
+    this.frames.push(part.svg);
+  }
+  end() {
+    this.ended = true;
+  }
+}
+
+const HOUR = 3_600_000;
+
+function record(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now();
+  return {
+    id,
+    template: "<svg>{{ n }}</svg>",
+    args: {},
+    frame: "<svg>1</svg>",
+    incarnation: 5_000,
+    version: 1,
+    tokenHash: "ab".repeat(32),
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: now + HOUR,
+    ...overrides,
+  };
+}
+
+function setup() {
+  const { store, broker } = memoryPorts();
+  const errors: unknown[] = [];
+  const hub = new Hub(store, broker, { onError: (error) => errors.push(error), metrics: NO_METRICS });
+  return { store, hub, errors };
+}
+
+/** Lets queued announcements and the post-answer hand-off run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe("the hub's keep-alive timers", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("are shared per channel and interval, not one per viewer", async () => {
+    const { store, hub } = setup();
+    await store.create(record("s"), 3600, frameMessage(record("s")));
+    const baseline = vi.getTimerCount();
+    const viewers = Array.from({ length: 1000 }, () => new RecordingViewer());
+    const memberships = [];
+    for (const viewer of viewers) memberships.push(await hub.join("s", viewer, 25_000));
+    const odd = new RecordingViewer();
+    memberships.push(await hub.join("s", odd, 5_000));
+    // one keep-alive timer per interval (2) and one expiry timer for the channel
+    expect(vi.getTimerCount() - baseline).toBe(3);
+    for (const viewer of [...viewers, odd]) viewer.frames.length = 0;
+
+    vi.advanceTimersByTime(25_000);
+    expect(viewers.every((viewer) => viewer.frames.length === 1)).toBe(true);
+    expect(odd.frames.length).toBe(5);
+
+    for (const membership of memberships) membership.leave();
+    expect(vi.getTimerCount() - baseline).toBe(0);
+    expect(hub.channelCount).toBe(0);
+    await store.close();
+  });
+});
+
+describe("the hub", () => {
+  it("reads the store for the first local viewer only, and returns a handle that leaves once", async () => {
+    const { store, hub } = setup();
+    await store.create(record("s"), 3600, "created");
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = (id) => {
+      reads++;
+      return get(id);
+    };
+    const a = await hub.join("s", new RecordingViewer(), 25_000);
+    const b = await hub.join("s", new RecordingViewer(), 25_000);
+    expect(reads).toBe(1);
+    expect(a.current?.svg).toBe("<svg>1</svg>");
+    a.leave();
+    a.leave();
+    expect(hub.viewersOf("s")).toBe(1);
+    b.leave();
+    expect(hub.channelCount).toBe(0);
+  });
+
+  it("answers 404 for a session that does not exist, and keeps no channel for it", async () => {
+    const { hub } = setup();
+    await expect(hub.join("ghost", new RecordingViewer(), 25_000)).rejects.toMatchObject({ code: "not_found" });
+    expect(hub.channelCount).toBe(0);
+    expect(hub.viewerCount).toBe(0);
+  });
+
+  it("ignores a frame older than the one it has, and its expiry with it", async () => {
+    vi.useFakeTimers({ now: Date.now(), toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+    try {
+      const { store, hub } = setup();
+      const v1 = record("s");
+      await store.create(v1, 3600, frameMessage(v1));
+      const viewer = new RecordingViewer();
+      await hub.join("s", viewer, 25_000);
+      viewer.frames.length = 0;
+      const v3 = record("s", { version: 3, frame: "<svg>3</svg>", expiresAt: Date.now() + 10 * 24 * HOUR });
+      const v2 = record("s", { version: 2, frame: "<svg>2</svg>", expiresAt: Date.now() + 60_000 });
+      // v3 is stored and announced; then v2's announcement arrives late.
+      await store.commit(v3, { expect: { incarnation: 5_000, version: 1 } }, frameMessage(v3));
+      await vi.advanceTimersByTimeAsync(5);
+      (hub as unknown as { receive(channel: string, payload: string): void }).receive("s", frameMessage(v2));
+      expect(viewer.frames).toEqual(["<svg>3</svg>"]);
+      // Had v2's 60 s expiry been taken, the hub would re-read the record when it passed.
+      let reads = 0;
+      const get = store.get.bind(store);
+      store.get = (id) => {
+        reads++;
+        return get(id);
+      };
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(reads).toBe(0);
+      expect(viewer.ended).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("takes a re-created session's frames although their version is lower, and drops the old incarnation's late echoes", async () => {
+    const { store, hub } = setup();
+    const old = record("s", { version: 4, frame: "<svg>old 4</svg>" });
+    await store.create(old, 3600, frameMessage(old));
+    const viewer = new RecordingViewer();
+    await hub.join("s", viewer, 25_000);
+    viewer.frames.length = 0;
+    // The record is lost behind the hub's back (flushed, evicted, failed over) and made again.
+    (store as unknown as { records: Map<string, unknown> }).records.clear();
+    const reborn = record("s", { incarnation: 6_000, version: 1, frame: "<svg>new 1</svg>" });
+    expect(await hub.create(reborn, 3600)).toBe(true);
+    const next = { ...reborn, version: 2, frame: "<svg>new 2</svg>" };
+    expect(await hub.commit(next, { expect: { incarnation: 6_000, version: 1 } })).toBe("committed");
+    await settle();
+    (hub as unknown as { receive(channel: string, payload: string): void }).receive("s", frameMessage({ ...old, version: 5, frame: "<svg>old 5</svg>" }));
+    (hub as unknown as { receive(channel: string, payload: string): void }).receive("s", endMessage(old.incarnation));
+    await settle();
+    expect(viewer.frames).toEqual(["<svg>new 1</svg>", "<svg>new 2</svg>"]);
+    expect(viewer.ended).toBe(false);
+  });
+
+  it("hands a frame it committed to local viewers without waiting for the announcement", async () => {
+    const { store, hub } = setup();
+    const v1 = record("s");
+    await store.create(v1, 3600, frameMessage(v1));
+    const viewer = new RecordingViewer();
+    await hub.join("s", viewer, 25_000);
+    viewer.frames.length = 0;
+    // A broker that never delivers: only the hand-off can reach the viewer.
+    (hub as unknown as { receive: unknown }).receive = () => {};
+    await hub.commit({ ...v1, version: 2, frame: "<svg>2</svg>" }, { expect: { incarnation: 5_000, version: 1 } });
+    expect(viewer.frames).toEqual([]); // not before the writer's answer
+    await settle();
+    expect(viewer.frames).toEqual(["<svg>2</svg>"]);
+  });
+
+  it("ends local streams at once when it deletes the session", async () => {
+    const { store, hub } = setup();
+    const v1 = record("s");
+    await store.create(v1, 3600, frameMessage(v1));
+    const viewer = new RecordingViewer();
+    await hub.join("s", viewer, 25_000);
+    (hub as unknown as { receive: unknown }).receive = () => {};
+    expect(await hub.remove(v1)).toBe(true);
+    expect(viewer.ended).toBe(true);
+    expect(hub.channelCount).toBe(0);
+  });
+
+  it("ends every stream on endAll", async () => {
+    const { store, hub } = setup();
+    await store.create(record("s"), 3600, "c");
+    const viewer = new RecordingViewer();
+    await hub.join("s", viewer, 25_000);
+    hub.endAll();
+    expect(viewer.ended).toBe(true);
+    expect(hub.viewerCount).toBe(0);
+  });
+});
