@@ -110,7 +110,7 @@ describe("the edge entry", () => {
     for (const wasm of imports) await access(`${edgeDir}/${wasm}`);
     expect(Object.keys(meta.inputs).filter((input) => /noto-sans-kr|@twemoji/.test(input))).toEqual([]);
     const inputs = Object.keys(meta.inputs);
-    for (const nodeOnly of [/ioredis/, /pino/, /@hono\/node-server/, /prom-client/, /runtime\/stores\/(redis|memory)\.ts/, /runtime\/node\/(?!config\.ts)/]) {
+    for (const nodeOnly of [/ioredis/, /pino/, /@hono\/node-server/, /prom-client/, /runtime\/stores\/(ioredis|memory)\.ts/, /runtime\/node\/(?!config\.ts)/]) {
       expect(inputs.filter((input) => nodeOnly.test(input))).toEqual([]);
     }
     expect(inputs).toContain("node_modules/@upstash/redis/cloudflare.mjs");
@@ -201,6 +201,22 @@ describe("the edge entry", () => {
     const image = PNG.sync.read(Buffer.from(await png.arrayBuffer()));
     expect([image.width, image.height]).toEqual([400, 120]);
     expect(inked(image)).toBeGreaterThan(50); // "OK" is drawn
+  });
+
+  it("serializes one isolate's concurrent writes to a session: 8 PATCHes cost 8 commits and no retry", async () => {
+    const token = await create(edge, "queued");
+    const before = bridge.requests.length;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => send(edge, "PATCH", "/api/session/queued", token, { args: { [`k${i}`]: i } })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
+    const commands = bridge.requests.slice(before).flatMap((request) => request.commands);
+    // One script call per write (a retried compare-and-set would add one), one read per write to authorize it.
+    expect(commands.filter((command) => command === "EVALSHA" || command === "EVAL")).toHaveLength(8);
+    expect(commands.filter((command) => command === "GET")).toHaveLength(8);
+    const session = (await (await fetch(`${edge}/api/session/queued`)).json()) as { version: number; args: Record<string, number> };
+    expect(session.version).toBe(9);
+    expect(Object.keys(session.args).sort()).toEqual(["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "n"]);
   });
 
   it("gives each stream its own subscription, so one viewer leaving does not stall another", async () => {

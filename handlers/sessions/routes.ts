@@ -1,6 +1,7 @@
 import type { IRequest } from "itty-router";
 import { baseUrl, loadSession, type AppContext } from "../context.js";
-import { authorize, bearerToken, hashToken, newWriteToken } from "../http/auth.js";
+import { authorize, hashToken, newWriteToken } from "../http/auth.js";
+import { authorizedSession } from "./authorized.js";
 import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
 import { json } from "../http/respond.js";
@@ -8,7 +9,7 @@ import { renderFrame } from "../rendering/pipeline.js";
 import { parseExpire } from "./expire.js";
 import { parseSessionId } from "./ids.js";
 import { newIncarnation, type SessionRecord } from "./record.js";
-import { CreateSessionBody, parseBody, PatchSessionBody, ReplaceSessionBody } from "./request-schema.js";
+import { CreateSessionBody, parseBody } from "./request-schema.js";
 import { nextShape } from "./shape.js";
 import { writeSession } from "./write.js";
 
@@ -36,16 +37,6 @@ function links(ctx: AppContext, request: Request, id: string) {
     png_url: `${base}/png/${id}`,
     viewer_url: `${base}/session/${id}`,
   };
-}
-
-/** The session a write names, once the request's token is one that may write it. */
-export async function authorizedSession(request: IRequest, ctx: AppContext): Promise<SessionRecord> {
-  const id = parseSessionId(request.params.id);
-  // 401 before anything is read: no credentials, no further work.
-  if (bearerToken(request) === null) await authorize(request, []);
-  const record = await loadSession(ctx, id);
-  await authorize(request, [record.tokenHash, await ctx.apiKeyHash]);
-  return record;
 }
 
 /** POST /api/session */
@@ -93,16 +84,12 @@ export async function getSession(request: IRequest, ctx: AppContext): Promise<Re
 
 /** PUT /api/session/:id: replaces args (and optionally template, expire, kind and size). */
 export async function replaceSession(request: IRequest, ctx: AppContext): Promise<Response> {
-  const record = await authorizedSession(request, ctx);
-  const body = parseBody(ReplaceSessionBody, await readJsonBody(request, ctx.limits.maxBodyBytes));
-  return json(200, sessionView(await writeSession(request, ctx, record, { ...body, replace: true })));
+  return json(200, sessionView(await writeSession(request, ctx, true)));
 }
 
 /** PATCH /api/session/:id: merges args; a null value removes a key. */
 export async function patchSession(request: IRequest, ctx: AppContext): Promise<Response> {
-  const record = await authorizedSession(request, ctx);
-  const body = parseBody(PatchSessionBody, await readJsonBody(request, ctx.limits.maxBodyBytes));
-  return json(200, sessionView(await writeSession(request, ctx, record, { ...body, replace: false })));
+  return json(200, sessionView(await writeSession(request, ctx, false)));
 }
 
 /** DELETE /api/session/:id: removes the session and ends its streams everywhere. */

@@ -1,49 +1,54 @@
 import { compareFrameIds, frameIdOf, type SessionRecord } from "./record.js";
 
-/** One session's queue: its last write, and the record the writes before it committed. */
+/** One session's writers in this process: how many are in flight, the last queued, and what they committed. */
 interface Line {
+  writers: number;
   tail: Promise<unknown>;
   committed: SessionRecord | undefined;
 }
 
+export interface WriteLine {
+  /** The newer of a record read before queueing and the one this session's writers last committed. */
+  freshest(read: SessionRecord): SessionRecord;
+  /** Tells the line what a write stored. */
+  committed(record: SessionRecord): void;
+}
+
 /**
  * Runs the writes to one session one after another within this process, so local writers never
- * race each other's compare-and-set (writers on other replicas are handled by retries). While
- * writes are queued, the record the last of them committed is remembered: the next one starts
- * from it instead of from the older record it read before queueing, so N queued writes cost N
- * renders and N store updates.
+ * race each other's compare-and-set (writers on other replicas are handled by retries). A writer
+ * joins its session's line before it reads the record, so while any writer is in flight the line
+ * remembers what the last one committed: the next starts from that instead of from the older
+ * record it read, and N concurrent writes cost N renders and N store updates. Preparing (reading,
+ * authorizing, parsing the body) runs concurrently; only the work after it is serialized, so a
+ * slow upload never holds up the session's other writers.
  */
 export class WriteQueue {
   private readonly lines = new Map<string, Line>();
 
-  run<T>(id: string, work: (line: WriteLine) => Promise<T>): Promise<T> {
+  async run<P, T>(id: string, prepare: () => Promise<P>, work: (prepared: P, line: WriteLine) => Promise<T>): Promise<T> {
     let line = this.lines.get(id);
     if (!line) {
-      line = { tail: Promise.resolve(), committed: undefined };
+      line = { writers: 0, tail: Promise.resolve(), committed: undefined };
       this.lines.set(id, line);
     }
+    line.writers++;
     const current = line;
-    const handle: WriteLine = {
-      freshest: (read) => freshest(read, current.committed),
-      committed: (record) => {
-        current.committed = record;
-      },
-    };
-    const result = current.tail.then(() => work(handle));
-    const tail = result.then(ignore, ignore);
-    current.tail = tail;
-    void tail.then(() => {
-      if (current.tail === tail) this.lines.delete(id);
-    });
-    return result;
+    try {
+      const prepared = await prepare();
+      const handle: WriteLine = {
+        freshest: (read) => freshest(read, current.committed),
+        committed: (record) => {
+          current.committed = record;
+        },
+      };
+      const result = current.tail.then(() => work(prepared, handle));
+      current.tail = result.then(ignore, ignore);
+      return await result;
+    } finally {
+      if (--current.writers === 0 && this.lines.get(id) === current) this.lines.delete(id);
+    }
   }
-}
-
-export interface WriteLine {
-  /** The newer of a record read before queueing and the one this queue last committed. */
-  freshest(read: SessionRecord): SessionRecord;
-  /** Tells the queue what a write stored. */
-  committed(record: SessionRecord): void;
 }
 
 const ignore = () => {};

@@ -1,29 +1,45 @@
+import type { IRequest } from "itty-router";
 import type { Template } from "liquidjs";
 import { loadSession, type AppContext } from "../context.js";
 import { authorize } from "../http/auth.js";
+import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
 import { renderFrame } from "../rendering/pipeline.js";
+import { authorizedSession } from "./authorized.js";
 import { parseExpire } from "./expire.js";
+import { parseSessionId } from "./ids.js";
 import type { SessionRecord } from "./record.js";
-import type { PatchSessionInput } from "./request-schema.js";
+import { parseBody, PatchSessionBody, ReplaceSessionBody, type PatchSessionInput } from "./request-schema.js";
 import { nextShape, shapeOf } from "./shape.js";
+import type { WriteLine } from "./write-queue.js";
 
 /** Compare-and-set attempts before a write gives up with 409 (writers on other replicas). */
 const MAX_WRITE_ATTEMPTS = 10;
 
 export type Change = PatchSessionInput & { replace: boolean };
 
+interface Prepared {
+  authorized: SessionRecord;
+  change: Change;
+  parsed: Template[] | null;
+  ttl: number | undefined;
+}
+
 /**
- * Applies a validated change to the session `authorized` names: in the session's write queue,
- * starting from the freshest record this process knows, render once, then commit (store and
- * announce). A writer elsewhere winning the compare-and-set means re-read, re-render, retry.
+ * PUT and PATCH: in the session's write queue (write-queue.ts), authorize and validate the
+ * change, then, starting from the freshest record this process knows, render once and commit
+ * (store and announce). A writer elsewhere winning the compare-and-set means re-read, re-render,
+ * retry.
  */
-export async function writeSession(
-  request: Request,
-  ctx: AppContext,
-  authorized: SessionRecord,
-  change: Change,
-): Promise<SessionRecord> {
+export function writeSession(request: IRequest, ctx: AppContext, replace: boolean): Promise<SessionRecord> {
+  const id = parseSessionId(request.params.id);
+  return ctx.writes.run(id, () => prepare(request, ctx, replace), (prepared, line) => apply(request, ctx, prepared, line));
+}
+
+async function prepare(request: IRequest, ctx: AppContext, replace: boolean): Promise<Prepared> {
+  const authorized = await authorizedSession(request, ctx);
+  const schema = replace ? ReplaceSessionBody : PatchSessionBody;
+  const change: Change = { ...parseBody(schema, await readJsonBody(request, ctx.limits.maxBodyBytes)), replace };
   const ttl =
     change.expire === undefined
       ? undefined
@@ -31,31 +47,33 @@ export async function writeSession(
   const parsed = change.template === undefined ? null : ctx.templates.parse(change.template);
   // Fail fast on a shape the change cannot have; re-derived below against the record written.
   nextShape(shapeOf(authorized), change);
+  return { authorized, change, parsed, ttl };
+}
 
-  return ctx.writes.run(authorized.id, async (line) => {
-    let record = line.freshest(authorized);
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      if (attempt > 0) {
-        ctx.metrics.writeConflict();
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-        const reread = await loadSession(ctx, authorized.id);
-        // A re-created session has a new token: the one presented must grant it too.
-        if (reread.incarnation !== record.incarnation) await authorize(request, [reread.tokenHash, await ctx.apiKeyHash]);
-        record = reread;
-      }
-      const next = await nextRecord(ctx, record, change, parsed, ttl);
-      const result = await ctx.hub.commit(next, {
-        expect: { incarnation: record.incarnation, version: record.version },
-        ttlSeconds: ttl,
-      });
-      if (result === "committed") {
-        line.committed(next);
-        return next;
-      }
-      if (result === "missing") throw notFound(`session ${authorized.id}`);
+async function apply(request: Request, ctx: AppContext, prepared: Prepared, line: WriteLine): Promise<SessionRecord> {
+  const { authorized, change, parsed, ttl } = prepared;
+  let record = line.freshest(authorized);
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    if (attempt > 0) {
+      ctx.metrics.writeConflict();
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      const reread = await loadSession(ctx, authorized.id);
+      // A re-created session has a new token: the one presented must grant it too.
+      if (reread.incarnation !== record.incarnation) await authorize(request, [reread.tokenHash, await ctx.apiKeyHash]);
+      record = reread;
     }
-    throw new AppError("write_conflict", "the session changed concurrently too often; retry");
-  });
+    const next = await nextRecord(ctx, record, change, parsed, ttl);
+    const result = await ctx.hub.commit(next, {
+      expect: { incarnation: record.incarnation, version: record.version },
+      ttlSeconds: ttl,
+    });
+    if (result === "committed") {
+      line.committed(next);
+      return next;
+    }
+    if (result === "missing") throw notFound(`session ${authorized.id}`);
+  }
+  throw new AppError("write_conflict", "the session changed concurrently too often; retry");
 }
 
 async function nextRecord(
