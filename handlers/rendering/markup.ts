@@ -1,4 +1,4 @@
-import { AppError } from "../http/errors.js";
+import { AppError, type ErrorCode } from "../http/errors.js";
 
 /**
  * Rendered html-kind markup → the element tree satori lays out. The parser is strict on purpose:
@@ -41,7 +41,7 @@ function decodeEntities(text: string): string {
   });
 }
 
-const invalid = (code: string, message: string) => new AppError(400, code, message);
+const invalid = (code: ErrorCode, message: string) => new AppError(code, message);
 
 /** A URL a template may name: inline data, or a reference inside the same document. */
 function allowedUrl(value: string): boolean {
@@ -49,21 +49,98 @@ function allowedUrl(value: string): boolean {
   return url.startsWith("data:") || url.startsWith("#");
 }
 
-function checkUrls(where: string, value: string): void {
-  for (const match of value.matchAll(/url\s*\(\s*([^)]*)\)/gi)) {
-    if (!allowedUrl(match[1] ?? "")) {
-      throw invalid("external_reference", `${where} names an external URL; only data: URIs are allowed`);
+/**
+ * CSS functions other than url() that take an image or a URL (as a string or a url()), matched as
+ * the end of the name before "(", so vendor-prefixed forms (-webkit-image-set, -moz-element, ...)
+ * are covered too. filter() takes an image; attr() can produce a URL; src() is url() with a string.
+ */
+const LOADING_FUNCTIONS = ["image-set", "image", "cross-fade", "element", "src", "expression", "attr", "filter"];
+
+const isCssSpace = (c: string) => c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f";
+/** Characters a CSS identifier may hold: ASCII letters, digits, - and _, and anything non-ASCII. */
+const isNameChar = (c: string) => /[A-Za-z0-9_-]/.test(c) || c.charCodeAt(0) >= 0x80;
+/** ASCII case-insensitive as CSS is, and also as JS case mapping is (ſ → S, ı → I), so neither reading slips past. */
+const nameForms = (name: string) => [name.toLowerCase(), name.toUpperCase().toLowerCase()];
+
+/**
+ * Rejects anything in a CSS value (a style declaration, or any other attribute value: fill, mask,
+ * tw, ...) through which satori could be made to load a resource. One left-to-right pass, no
+ * backtracking, and it ignores quoting, so no disagreement with a later parser about what is
+ * inside a string can hide a function:
+ * - no backslash (CSS escapes, e.g. u\rl( or \75 rl(), no comment opener (slash-star), no @import;
+ * - every "(" is looked at: if the name before it (optional whitespace between) ends in url, in
+ *   any case, its argument must be a terminated data: URI or #fragment: quoted ("…" or '…', then
+ *   optional whitespace and ")"), or unquoted without quotes, "(" or inner whitespace up to ")";
+ *   an unterminated or malformed argument is a violation, since a later parser may read it differently;
+ * - a name ending in one of LOADING_FUNCTIONS is rejected outright.
+ * Every scan of an argument either throws or ends at its ")", and arguments of one quoting kind
+ * cannot overlap, so the whole check is linear in the length of the value.
+ */
+function checkCss(where: string, value: string): void {
+  const reject = (why: string) => invalid("external_reference", `${where} ${why}`);
+  if (value.includes("\\")) throw reject("contains a backslash; CSS escapes are not allowed");
+  if (value.includes("/*")) throw reject("contains a CSS comment; comments are not allowed");
+  if (/@import/i.test(value)) throw reject("uses @import, which can load resources");
+  // The name a "(" would call: the identifier before it, with only whitespace between them.
+  let state: "none" | "name" | "space" = "none";
+  let nameStart = 0;
+  let nameEnd = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (isNameChar(c)) {
+      if (state !== "name") nameStart = i;
+      nameEnd = i + 1;
+      state = "name";
+    } else if (isCssSpace(c)) {
+      if (state === "name") state = "space";
+    } else {
+      if (c === "(" && state !== "none") {
+        const forms = nameForms(value.slice(nameStart, nameEnd));
+        if (forms.some((form) => form.endsWith("url"))) checkUrlArgument(value, i + 1, reject);
+        else {
+          const loader = LOADING_FUNCTIONS.find((fn) => forms.some((form) => form.endsWith(fn)));
+          if (loader) throw reject(`uses ${loader}(), which can load resources`);
+        }
+      }
+      state = "none";
     }
   }
-  if (/@import|image-set\s*\(|expression\s*\(/i.test(value)) {
-    throw invalid("external_reference", `${where} uses a construct that can load resources`);
+}
+
+/** The argument of a url( whose "(" ends just before `at`: a terminated data: URI or #fragment, or a violation. */
+function checkUrlArgument(value: string, at: number, reject: (why: string) => AppError): void {
+  let i = at;
+  while (i < value.length && isCssSpace(value[i]!)) i++;
+  let argument: string;
+  const quote = value[i];
+  if (quote === '"' || quote === "'") {
+    const close = value.indexOf(quote, i + 1);
+    if (close < 0) throw reject("has a url( whose quoted argument is never closed");
+    argument = value.slice(i + 1, close);
+    i = close + 1;
+    while (i < value.length && isCssSpace(value[i]!)) i++;
+  } else {
+    const start = i;
+    while (i < value.length && value[i] !== ")" && !isCssSpace(value[i]!)) {
+      if (value[i] === "(" || value[i] === '"' || value[i] === "'") {
+        throw reject(`has a malformed url( argument (unquoted, with ${value[i]})`);
+      }
+      i++;
+    }
+    argument = value.slice(start, i);
+    while (i < value.length && isCssSpace(value[i]!)) i++;
+  }
+  if (value[i] !== ")") throw reject("has a url( that is not closed by )");
+  const url = argument.trim().toLowerCase();
+  if (!url.startsWith("data:") && !url.startsWith("#")) {
+    throw reject("names an external URL; only data: URIs and #fragments are allowed");
   }
 }
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
-/** "a-b: c; d: url(data:x;base64,y)" → { aB: "c", d: "url(data:x;base64,y)" }; ';' inside () or quotes does not split. */
-function parseStyle(style: string): Record<string, string> {
+/** "a-b: c; d: url(data:x;base64,y)" → ["a-b: c", " d: url(data:x;base64,y)"]; ';' inside () or quotes does not split. */
+function splitDeclarations(style: string): string[] {
   const declarations: string[] = [];
   let depth = 0;
   let quote = "";
@@ -81,12 +158,23 @@ function parseStyle(style: string): Record<string, string> {
     }
   }
   declarations.push(style.slice(start));
+  return declarations;
+}
+
+/**
+ * "a-b: c; d: url(data:x;base64,y)" → { aB: "c", d: "url(data:x;base64,y)" }. Every declaration
+ * (even one that is then dropped) is checked on its own, after splitting: a url( argument cannot
+ * run on into the next declaration, which is how satori will see the values.
+ */
+function parseStyle(where: string, style: string): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const declaration of declarations) {
+  for (const declaration of splitDeclarations(style)) {
+    checkCss(where, declaration);
     const colon = declaration.indexOf(":");
     if (colon < 0) continue;
     const property = declaration.slice(0, colon).trim().toLowerCase();
     const value = declaration.slice(colon + 1).trim();
+    if (property === "src") throw invalid("external_reference", `${where} has a src declaration, which loads resources`);
     if (property && value) result[camel(property)] = value;
   }
   return result;
@@ -105,8 +193,8 @@ function attributeProps(tag: string, raw: string, props: MarkupNode["props"]): v
       if (!allowedUrl(value)) {
         throw invalid("external_reference", `<${tag} ${name}> names an external URL; only data: URIs are allowed`);
       }
-    } else checkUrls(`<${tag} ${name}>`, value);
-    if (lower === "style") props.style = parseStyle(value);
+    } else if (lower !== "style") checkCss(`<${tag} ${name}>`, value);
+    if (lower === "style") props.style = parseStyle(`<${tag} ${name}>`, value);
     else if (lower === "class" || lower.startsWith("data-") || lower.startsWith("aria-")) continue;
     else props[lower === "xlink:href" ? "href" : camel(name)] = value;
   }
