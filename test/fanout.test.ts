@@ -120,6 +120,9 @@ describe("metrics", () => {
     const server = await spawnServer({ METRICS_TOKEN: "scrape-me" });
     try {
       expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+      const wrong = await fetch(`${server.url}/metrics`, { headers: { Authorization: "Bearer scrape-you" } });
+      expect(wrong.status).toBe(403);
+      expect(await wrong.json()).toMatchObject({ code: "forbidden" });
       const scrape = async () =>
         (await fetch(`${server.url}/metrics`, { headers: { Authorization: "Bearer scrape-me" } })).text();
       const token = await createSession(server.url, "counted", "<svg>{{ n }}</svg>", { n: 0 });
@@ -137,6 +140,9 @@ describe("metrics", () => {
       expect(text).toMatch(/^rsvg_http_requests_total\{route="\/api\/session",method="POST",status="201"\} 1$/m);
       expect(text).toMatch(/^rsvg_http_requests_total\{route="\/stream\/:id",method="GET",status="200"\} 2$/m);
       expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+      // /metrics is a route like the others: counted, refusals included.
+      expect(text).toMatch(/^rsvg_http_requests_total\{route="\/metrics",method="GET",status="401"\} 1$/m);
+      expect(text).toMatch(/^rsvg_http_requests_total\{route="\/metrics",method="GET",status="403"\} 1$/m);
       for (const stream of streams) stream.close();
       await expect.poll(async () => /^rsvg_open_streams 0$/m.test(await scrape()), { timeout: 3_000 }).toBe(true);
     } finally {

@@ -59,3 +59,60 @@ describe("when Redis is down", () => {
     expect(server.process.exitCode).toBeNull();
   });
 });
+
+/** Parsed JSON log lines of a server process. */
+const logLines = (server: ServerProcess) =>
+  server.logs.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+
+describe("the log of a Redis connection", () => {
+  let redis: RedisProcess | undefined;
+  let server: ServerProcess | undefined;
+  afterAll(async () => {
+    await server?.stop();
+    await redis?.stop();
+  });
+
+  it("tells each connection's loss once, with its address, then its return once; a failed request is one line", async () => {
+    const port = await freePort();
+    redis = await startRedisServer(port);
+    server = await spawnServer({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    expect((await create(server, "logged")).status).toBe(201);
+    await redis.stop();
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // several reconnect attempts
+    expect((await create(server, "refused")).status).toBe(503);
+    redis = await startRedisServer(port);
+    await expect.poll(async () => (await fetch(`${server!.url}/ready`)).status, { timeout: 10_000, interval: 200 }).toBe(200);
+    await expect
+      .poll(() => logLines(server!).filter((line) => line["msg"] === "redis connection re-established").length, { timeout: 10_000 })
+      .toBe(2);
+
+    const lines = logLines(server);
+    const lost = lines.filter((line) => line["msg"] === "redis connection lost; reconnecting");
+    expect(lost.map((line) => line["connection"]).sort()).toEqual(["command", "subscriber"]);
+    expect(lost.every((line) => line["address"] === `127.0.0.1:${port}` && line["level"] === 40)).toBe(true);
+    const failed = lines.filter((line) => String(line["msg"]).startsWith("request failed"));
+    expect(failed).toHaveLength(1);
+    // One line, and the reason in it once: no cause chain repeating the same message.
+    const text = JSON.stringify(failed[0]);
+    const reason = String(failed[0]!["reason"]);
+    expect(reason).toMatch(/^redis EVALSHA failed: /);
+    expect(text.split(reason.slice("redis EVALSHA failed: ".length)).length - 1).toBe(1);
+  });
+
+  it("tells a wrong password as an authentication failure, once per connection, without the password", async () => {
+    await server?.stop();
+    await redis?.stop();
+    redis = await startRedisServer(undefined, { password: "the-right-one" });
+    server = await spawnServer({ REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port), REDIS_PASSWORD: "a-wrong-one" });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const failures = logLines(server).filter((line) => line["msg"] === "redis authentication failed; check REDIS_PASSWORD or the URL's credentials");
+    expect(failures.map((line) => line["connection"]).sort()).toEqual(["command", "subscriber"]);
+    expect(server.logs.join("\n")).not.toContain("a-wrong-one");
+  });
+});
