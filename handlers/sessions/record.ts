@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { decodeJson } from "../ports/wire.js";
 
 /**
  * What one session key holds, as JSON. Node and edge deployments of different versions may share
@@ -8,7 +9,7 @@ import * as v from "valibot";
 const StoredRecord = v.object({
   id: v.string(),
   template: v.string(),
-  args: v.record(v.string(), v.unknown()),
+  args: v.pipe(v.record(v.string(), v.unknown()), v.check((args) => !Array.isArray(args))),
   /** The rendered SVG of `args` (for html sessions: satori's output). */
   frame: v.string(),
   kind: v.optional(v.picklist(["svg", "html"])),
@@ -55,15 +56,8 @@ export function newIncarnation(createdAt: number): number {
 
 /** A stored record's JSON → a record, or null when it is not one this version can read. */
 export function parseStoredRecord(json: string): SessionRecord | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  const result = v.safeParse(StoredRecord, value);
-  if (!result.success) return null;
-  const stored = result.output;
+  const stored = decodeJson(StoredRecord, json);
+  if (!stored) return null;
   return { ...stored, incarnation: stored.incarnation ?? legacyIncarnation(stored.createdAt) };
 }
 

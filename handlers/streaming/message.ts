@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { decodeJson } from "../ports/wire.js";
 import type { SessionRecord } from "../sessions/record.js";
 
 /**
@@ -43,18 +44,8 @@ export function endMessage(incarnation: number): string {
 
 /** null for anything that is not a message this version understands. */
 export function decodeMessage(payload: string): ChannelMessage | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(payload);
-  } catch {
-    return null;
-  }
-  const frame = v.safeParse(FrameMessage, value);
-  if (frame.success) return frame.output;
-  const end = v.safeParse(EndMessage, value);
-  if (end.success) {
-    const { incarnation } = end.output;
-    return { type: "end", reason: end.output.reason === "expired" ? "expired" : "deleted", ...(incarnation === undefined ? {} : { incarnation }) };
-  }
-  return null;
+  const message = decodeJson(v.union([FrameMessage, EndMessage]), payload);
+  if (!message || message.type === "frame") return message;
+  const { incarnation } = message;
+  return { type: "end", reason: message.reason === "expired" ? "expired" : "deleted", ...(incarnation === undefined ? {} : { incarnation }) };
 }
