@@ -9,7 +9,7 @@ import { decodeJson } from "../ports/wire.js";
 const StoredRecord = v.object({
   id: v.string(),
   template: v.string(),
-  args: v.pipe(v.record(v.string(), v.unknown()), v.check((args) => !Array.isArray(args))),
+  args: v.custom<Record<string, unknown>>((args) => typeof args === "object" && args !== null && !Array.isArray(args)),
   /** The rendered SVG of `args` (for html sessions: satori's output). */
   frame: v.string(),
   kind: v.optional(v.picklist(["svg", "html"])),
