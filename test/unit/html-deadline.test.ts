@@ -4,7 +4,7 @@
  * timers, as synchronous layout work does.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RenderDeadline } from "../../handlers/rendering/html.js";
+import { RenderDeadline } from "../../handlers/rendering/deadline.js";
 
 const BUDGET = 100;
 
