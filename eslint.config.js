@@ -26,7 +26,7 @@ const builtinSource = `^(?:node:.*|(?:${nodeBuiltins.map(escapeRegex).join("|")}
 const nodeOnlySource = `^(?:${nodeOnlyPackages.map(escapeRegex).join("|")})(?:/.*)?$`;
 /**
  * Relative source that reaches a `runtime` or `test` directory, however deep the importing file is
- * (`../runtime/x.js`, `../../runtime/stores/redis.js`, `./../http/../../test/support/x.js`).
+ * (`../runtime/x.js`, `../../runtime/stores/memory.js`, `./../http/../../test/support/x.js`).
  * Deliberately strict: any relative path with a `runtime`/`test` segment is refused, so do not name
  * a folder inside handlers/ `runtime` or `test`.
  */

@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 /**
  * Test tiers (CONTRIBUTING.md): `npm run test:unit` needs nothing but Node; integration starts
  * one Redis for the run (test/support/global-setup.ts); browser needs Chromium; deploy renders
- * manifests with kubectl, helm and terraform. `npm test` runs all four.
+ * manifests with kubectl and terraform. `npm test` runs all four.
  */
 export default defineConfig({
   test: {

@@ -2,7 +2,7 @@
  * What the html kind and PNG frames need from the host: font bytes, emoji images and the wasm of
  * satori's layout engine and of resvg.
  * handlers/ stays portable by never reading a file itself; the Node host passes
- * runtime/assets/node.ts, an edge host would pass bundled bytes.
+ * runtime/node/assets.ts, the edge host runtime/edge/assets.ts (bundled bytes).
  */
 
 export type FontWeight = 100 | 200 | 300 | 400 | 500 | 600 | 700 | 800 | 900;

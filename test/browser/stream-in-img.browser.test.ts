@@ -37,7 +37,7 @@ if (!hasChromium) {
     [
       "",
       "!".repeat(78),
-      `!! SKIPPED test/browser.test.ts: no Chromium at ${CHROMIUM_PATH}.`,
+      `!! SKIPPED test/browser/stream-in-img.browser.test.ts: no Chromium at ${CHROMIUM_PATH}.`,
       "!! Nothing checked that a real <img> shows the stream's frames on time (cross-origin",
       "!! preamble, no one-frame lag). Install it (apt-get install -y chromium) or set",
       "!! CHROMIUM_PATH. CI installs it, so there this test runs.",

@@ -9,7 +9,7 @@ import type { Browser } from "playwright-core";
 import { CHROMIUM_PATH, hasChromium, launchChromium, startTinyServer, type TinyServer } from "../support/browser.js";
 import { createSession, startRenderServer, type RenderServer } from "../support/render-server.js";
 
-if (!hasChromium) console.warn(`SKIPPED test/svg-script.browser.test.ts: no Chromium at ${CHROMIUM_PATH}`);
+if (!hasChromium) console.warn(`SKIPPED test/browser/svg-script.browser.test.ts: no Chromium at ${CHROMIUM_PATH}`);
 
 const hits: string[] = [];
 let listener: TinyServer;
