@@ -4,7 +4,8 @@ import type { SessionRecord } from "../../handlers/sessions/record.js";
 import type { Part, Viewer } from "../../handlers/streaming/channel.js";
 import { Hub } from "../../handlers/streaming/hub.js";
 import { endMessage, frameMessage } from "../../handlers/streaming/message.js";
-import { memoryPorts } from "../../runtime/stores/memory.js";
+import type { Broker, BrokerListener } from "../../handlers/ports/broker.js";
+import { MemoryStore } from "../../runtime/stores/memory.js";
 
 class RecordingViewer implements Viewer {
   frames: string[] = [];
@@ -36,11 +37,39 @@ function record(id: string, overrides: Partial<SessionRecord> = {}): SessionReco
   };
 }
 
+/** A broker that delivers only what a test hands it: late echoes, or nothing at all. */
+class ScriptedBroker implements Broker {
+  private listener: BrokerListener | undefined;
+  readonly subscribed = new Set<string>();
+  listen(listener: BrokerListener) {
+    this.listener = listener;
+  }
+  async subscribe(channel: string) {
+    this.subscribed.add(channel);
+  }
+  async unsubscribe(channel: string) {
+    this.subscribed.delete(channel);
+  }
+  async close() {}
+  deliver(channel: string, payload: string) {
+    this.listener?.message(channel, payload);
+  }
+}
+
 function setup() {
-  const { store, broker } = memoryPorts();
-  const errors: unknown[] = [];
-  const hub = new Hub(store, broker, { onError: (error) => errors.push(error), metrics: NO_METRICS });
-  return { store, hub, errors };
+  const store = new MemoryStore();
+  const broker = new ScriptedBroker();
+  const hub = new Hub(store, broker, { onError: (error) => { throw error; }, metrics: NO_METRICS });
+  return { store, hub, broker };
+}
+
+/** A stored session with one local viewer, whose first frame has been taken. */
+async function watched(store: MemoryStore, hub: Hub, first: SessionRecord) {
+  await store.create(first, 3600, frameMessage(first));
+  const viewer = new RecordingViewer();
+  await hub.join(first.id, viewer, 25_000);
+  viewer.frames.length = 0;
+  return viewer;
 }
 
 /** Lets queued announcements and the post-answer hand-off run. */
@@ -105,18 +134,13 @@ describe("the hub", () => {
   it("ignores a frame older than the one it has, and its expiry with it", async () => {
     vi.useFakeTimers({ now: Date.now(), toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
     try {
-      const { store, hub } = setup();
-      const v1 = record("s");
-      await store.create(v1, 3600, frameMessage(v1));
-      const viewer = new RecordingViewer();
-      await hub.join("s", viewer, 25_000);
-      viewer.frames.length = 0;
+      const { store, hub, broker } = setup();
+      const viewer = await watched(store, hub, record("s"));
       const v3 = record("s", { version: 3, frame: "<svg>3</svg>", expiresAt: Date.now() + 10 * 24 * HOUR });
       const v2 = record("s", { version: 2, frame: "<svg>2</svg>", expiresAt: Date.now() + 60_000 });
-      // v3 is stored and announced; then v2's announcement arrives late.
-      await store.commit(v3, { expect: { incarnation: 5_000, version: 1 } }, frameMessage(v3));
-      await vi.advanceTimersByTimeAsync(5);
-      (hub as unknown as { receive(channel: string, payload: string): void }).receive("s", frameMessage(v2));
+      // v3's announcement arrives, then v2's, late.
+      broker.deliver("s", frameMessage(v3));
+      broker.deliver("s", frameMessage(v2));
       expect(viewer.frames).toEqual(["<svg>3</svg>"]);
       // Had v2's 60 s expiry been taken, the hub would re-read the record when it passed.
       let reads = 0;
@@ -134,51 +158,42 @@ describe("the hub", () => {
   });
 
   it("takes a re-created session's frames although their version is lower, and drops the old incarnation's late echoes", async () => {
-    const { store, hub } = setup();
+    const { store, hub, broker } = setup();
     const old = record("s", { version: 4, frame: "<svg>old 4</svg>" });
-    await store.create(old, 3600, frameMessage(old));
-    const viewer = new RecordingViewer();
-    await hub.join("s", viewer, 25_000);
-    viewer.frames.length = 0;
-    // The record is lost behind the hub's back (flushed, evicted, failed over) and made again.
-    (store as unknown as { records: Map<string, unknown> }).records.clear();
+    const viewer = await watched(store, hub, old);
+    // The record was lost behind the hub's back (flushed, evicted, failed over) and made again
+    // elsewhere: a later incarnation, starting at version 1.
     const reborn = record("s", { incarnation: 6_000, version: 1, frame: "<svg>new 1</svg>" });
-    expect(await hub.create(reborn, 3600)).toBe(true);
-    const next = { ...reborn, version: 2, frame: "<svg>new 2</svg>" };
-    expect(await hub.commit(next, { expect: { incarnation: 6_000, version: 1 } })).toBe("committed");
-    await settle();
-    (hub as unknown as { receive(channel: string, payload: string): void }).receive("s", frameMessage({ ...old, version: 5, frame: "<svg>old 5</svg>" }));
-    (hub as unknown as { receive(channel: string, payload: string): void }).receive("s", endMessage(old.incarnation));
-    await settle();
+    broker.deliver("s", frameMessage(reborn));
+    broker.deliver("s", frameMessage({ ...reborn, version: 2, frame: "<svg>new 2</svg>" }));
+    broker.deliver("s", frameMessage({ ...old, version: 5, frame: "<svg>old 5</svg>" }));
+    broker.deliver("s", endMessage(old.incarnation));
     expect(viewer.frames).toEqual(["<svg>new 1</svg>", "<svg>new 2</svg>"]);
     expect(viewer.ended).toBe(false);
+    broker.deliver("s", endMessage(reborn.incarnation));
+    expect(viewer.ended).toBe(true);
   });
 
-  it("hands a frame it committed to local viewers without waiting for the announcement", async () => {
+  it("hands a frame it committed to local viewers right after the writer's answer, without waiting for the announcement", async () => {
     const { store, hub } = setup();
     const v1 = record("s");
-    await store.create(v1, 3600, frameMessage(v1));
-    const viewer = new RecordingViewer();
-    await hub.join("s", viewer, 25_000);
-    viewer.frames.length = 0;
-    // A broker that never delivers: only the hand-off can reach the viewer.
-    (hub as unknown as { receive: unknown }).receive = () => {};
+    const viewer = await watched(store, hub, v1);
+    // The scripted broker delivers nothing: only the hand-off can reach the viewer.
     await hub.commit({ ...v1, version: 2, frame: "<svg>2</svg>" }, { expect: { incarnation: 5_000, version: 1 } });
-    expect(viewer.frames).toEqual([]); // not before the writer's answer
+    expect(viewer.frames).toEqual([]);
     await settle();
     expect(viewer.frames).toEqual(["<svg>2</svg>"]);
   });
 
-  it("ends local streams at once when it deletes the session", async () => {
-    const { store, hub } = setup();
+  it("ends local streams at once when it deletes the session, and unsubscribes", async () => {
+    const { store, hub, broker } = setup();
     const v1 = record("s");
-    await store.create(v1, 3600, frameMessage(v1));
-    const viewer = new RecordingViewer();
-    await hub.join("s", viewer, 25_000);
-    (hub as unknown as { receive: unknown }).receive = () => {};
+    const viewer = await watched(store, hub, v1);
+    expect(broker.subscribed.has("s")).toBe(true);
     expect(await hub.remove(v1)).toBe(true);
     expect(viewer.ended).toBe(true);
     expect(hub.channelCount).toBe(0);
+    expect(broker.subscribed.has("s")).toBe(false);
   });
 
   it("ends every stream on endAll", async () => {
