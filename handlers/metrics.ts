@@ -16,6 +16,8 @@ export interface Metrics {
   renderObserved(seconds: number): void;
   /** A store operation failed (unreachable, timed out). */
   storeError(): void;
+  /** A create or write was refused because the store is full (507 store_full); not an outage. */
+  storeFull(): void;
   /** A request was answered; `route` is the route pattern, e.g. /stream/:id. */
   requestObserved(route: string, method: string, status: number): void;
 }
@@ -29,5 +31,6 @@ export const NO_METRICS: Metrics = {
   writeConflict: ignore,
   renderObserved: ignore,
   storeError: ignore,
+  storeFull: ignore,
   requestObserved: ignore,
 };

@@ -253,6 +253,116 @@ describe.each(stores)("HTTP API on the %s store", (storeName, makeStore) => {
     });
   });
 
+  describe("arguments are bounded data", () => {
+    /** `{"a": {"a": … {} …}}`, `levels` objects deep, as raw JSON (a JS object could not hold a `__proto__` key). */
+    const nestedJson = (levels: number) => '{"a":'.repeat(levels - 1) + "{}" + "}".repeat(levels - 1);
+
+    it("args nested 5,000 deep (a 10 KB body) answer 400 args_too_deep on create, PUT and PATCH, never 500", async () => {
+      const deep = nestedJson(5_000);
+      const created = await call("POST", "/api/session", `{"session_id":"${uniqueId()}","template":"<svg/>","args":${deep}}`);
+      expect(created.status).toBe(400);
+      expect(await created.json()).toMatchObject({ code: "args_too_deep", error: expect.stringContaining("MAX_ARGS_DEPTH") });
+      const { id, token } = await create({ label: "keep", value: 1 });
+      for (const method of ["PUT", "PATCH"]) {
+        const response = await call(method, `/api/session/${id}`, `{"args":${deep}}`, auth(token));
+        expect(response.status).toBe(400);
+        expect(await response.json()).toMatchObject({ code: "args_too_deep" });
+      }
+      expect((await call("POST", "/api/session", `{"session_id":"${uniqueId()}","template":"<svg/>","args":${nestedJson(32)}}`)).status).toBe(201);
+      expect(await (await call("GET", `/svg/${id}`)).text()).toContain("keep: 1");
+    });
+
+    it("args with more than MAX_ARGS_KEYS keys and elements answer 400 args_too_many_keys", async () => {
+      const response = await call("POST", "/api/session", { session_id: uniqueId(), template: "<svg/>", args: { list: Array.from({ length: 1_000 }, (_, i) => i) } });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: "args_too_many_keys" });
+    });
+
+    it("__proto__ and constructor are plain keys: stored, rendered and merged on create, PUT and PATCH", async () => {
+      const id = uniqueId();
+      const template = "<svg>{{ __proto__ }}|{{ constructor }}</svg>";
+      const created = await call("POST", "/api/session", `{"session_id":"${id}","template":${JSON.stringify(template)},"args":{"__proto__":"p","constructor":"c"}}`);
+      expect(created.status).toBe(201);
+      const { write_token: token } = (await created.json()) as { write_token: string };
+      const argsOf = async () => Object.entries((JSON.parse(await (await call("GET", `/api/session/${id}`)).text()) as { args: object }).args);
+      const frame = async () => (await call("GET", `/svg/${id}`)).text();
+      expect(await argsOf()).toEqual([["__proto__", "p"], ["constructor", "c"]]);
+      expect(await frame()).toBe("<svg>p|c</svg>");
+
+      expect((await call("PATCH", `/api/session/${id}`, '{"args":{"__proto__":null,"constructor":null}}', auth(token))).status).toBe(200);
+      expect(await argsOf()).toEqual([]);
+      expect(await frame()).toBe("<svg>|</svg>");
+
+      // Added by a merge to args that lack it: assignment would have called the prototype setter and dropped it.
+      const patched = await call("PATCH", `/api/session/${id}`, '{"args":{"__proto__":"p2","constructor":"c2"}}', auth(token));
+      expect(patched.status).toBe(200);
+      expect(Object.entries((JSON.parse(await patched.text()) as { args: object }).args)).toEqual([["__proto__", "p2"], ["constructor", "c2"]]);
+      expect(await frame()).toBe("<svg>p2|c2</svg>");
+
+      // An object under __proto__ is a value, not a prototype.
+      expect((await call("PATCH", `/api/session/${id}`, '{"args":{"__proto__":null}}', auth(token))).status).toBe(200);
+      expect((await call("PATCH", `/api/session/${id}`, '{"args":{"__proto__":{"constructor":"x"}}}', auth(token))).status).toBe(200);
+      expect(await argsOf()).toEqual([["constructor", "c2"], ["__proto__", { constructor: "x" }]]);
+
+      expect((await call("PUT", `/api/session/${id}`, '{"args":{"__proto__":"q"}}', auth(token))).status).toBe(200);
+      expect(await argsOf()).toEqual([["__proto__", "q"]]);
+      expect(await frame()).toBe("<svg>q|</svg>");
+      expect(({} as Record<string, unknown>)["constructor"]).toBe(Object);
+    });
+
+    it("C0 control characters in args are refused with 400 invalid_args; tab, LF and CR pass", async () => {
+      const bell = await call("POST", "/api/session", { session_id: uniqueId(), template: TEMPLATE, args: { label: "ding\u0007", value: 1 } });
+      expect(bell.status).toBe(400);
+      expect(await bell.json()).toMatchObject({ code: "invalid_args", error: expect.stringContaining("U+0007") });
+      const { id, token } = await create({ label: "keep", value: 1 });
+      for (const method of ["PUT", "PATCH"]) {
+        for (const args of [{ value: "\u0000" }, { "k\u001b": 1 }, { list: ["ok", "\u000c"] }]) {
+          const response = await call(method, `/api/session/${id}`, { args }, auth(token));
+          expect(response.status).toBe(400);
+          expect(await response.json()).toMatchObject({ code: "invalid_args" });
+        }
+      }
+      expect(await (await call("GET", `/svg/${id}`)).text()).toContain("keep: 1");
+      const spaced = await create({ label: "a\tb\nc\r", value: 1 });
+      expect(await (await call("GET", `/svg/${spaced.id}`)).text()).toContain("a\tb\nc\r: 1");
+      expect((await call("GET", `/png/${spaced.id}`)).status).toBe(200);
+    });
+  });
+
+  describe("an svg session's frame is SVG", () => {
+    it.each([
+      ["text", "hello world"],
+      ["another root element", "<html><body>{{ n }}</body></html>"],
+      ["an unclosed tag", "<svg><g>{{ n }}</svg>"],
+      ["an entity SVG does not define", "<svg>&nbsp;{{ n }}</svg>"],
+      ["a DOCTYPE", '<!DOCTYPE svg [<!ENTITY a "b">]><svg>&a;</svg>'],
+      ["markup an argument injects through raw", "<svg>{{ tag | raw }}</svg>"],
+    ])("a template rendering %s is refused at create with 400 frame_not_svg", async (_what, template) => {
+      const response = await call("POST", "/api/session", { session_id: uniqueId(), template, args: { n: 1, tag: "<g>" } });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: "frame_not_svg", error: expect.stringMatching(/line \d+, column \d+/) });
+    });
+
+    it("nesting deeper than MAX_SVG_DEPTH is refused with 400 frame_too_deep", async () => {
+      const template = "<svg>{% for i in (1..300) %}<g>{% endfor %}{% for i in (1..300) %}</g>{% endfor %}</svg>";
+      const response = await call("POST", "/api/session", { session_id: uniqueId(), template });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: "frame_too_deep" });
+    });
+
+    it("a PUT or PATCH that would make the frame not SVG is refused and keeps the session as it was", async () => {
+      const { id, token } = await create({ label: "keep", value: 1 });
+      const put = await call("PUT", `/api/session/${id}`, { args: {}, template: "hello world" }, auth(token));
+      expect(put.status).toBe(400);
+      expect(await put.json()).toMatchObject({ code: "frame_not_svg" });
+      const raw = await call("PATCH", `/api/session/${id}`, { template: "<svg>{{ label | raw }}</svg>", args: { label: "</svg><svg>" } }, auth(token));
+      expect(raw.status).toBe(400);
+      expect(await raw.json()).toMatchObject({ code: "frame_not_svg" });
+      expect(await (await call("GET", `/svg/${id}`)).text()).toContain("keep: 1");
+      expect(((await (await call("GET", `/api/session/${id}`)).json()) as { version: number }).version).toBe(1);
+    });
+  });
+
   describe("streams", () => {
     it("send the first frame at once behind 1 KiB of preamble, then every update within 100 ms", async () => {
       const { id, token } = await create({ label: "n", value: 0 });

@@ -2,10 +2,11 @@ import { Liquid, type Template } from "liquidjs";
 import { AppError } from "../http/errors.js";
 import { NO_METRICS, type Metrics } from "../metrics.js";
 import type { Limits } from "../options.js";
+import { checkArgsShape } from "../sessions/args.js";
 
 type RenderLimits = Pick<
   Limits,
-  "maxTemplateBytes" | "maxArgsBytes" | "maxFrameBytes" | "renderTimeoutMs" | "renderMemoryBytes"
+  "maxTemplateBytes" | "maxArgsBytes" | "maxArgsDepth" | "maxArgsKeys" | "maxFrameBytes" | "renderTimeoutMs" | "renderMemoryBytes"
 >;
 
 export const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
@@ -52,7 +53,9 @@ export class Renderer {
     }
   }
 
+  /** Depth, keys and characters first (sessions/args.ts): JSON.stringify recurses, so it must not see unbounded depth. */
   checkArgs(args: Record<string, unknown>): void {
+    checkArgsShape(args, this.limits);
     if (utf8Length(JSON.stringify(args)) > this.limits.maxArgsBytes) {
       throw new AppError("args_too_large", `args exceed ${this.limits.maxArgsBytes} bytes of JSON`);
     }

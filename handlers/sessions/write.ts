@@ -5,12 +5,15 @@ import { authorize } from "../http/auth.js";
 import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
 import { renderFrame } from "../rendering/pipeline.js";
+import { checkSvgFrame } from "../rendering/svg-check.js";
+import { mergeArgs } from "./args.js";
 import { authorizedSession } from "./authorized.js";
 import { parseExpire } from "./expire.js";
 import { parseSessionId } from "./ids.js";
 import type { SessionRecord } from "./record.js";
 import { parseBody, PatchSessionBody, ReplaceSessionBody, type PatchSessionInput } from "./request-schema.js";
 import { nextShape, shapeOf } from "./shape.js";
+import { refusedWhenFull } from "./store-full.js";
 import type { WriteLine } from "./write-queue.js";
 
 /** Compare-and-set attempts before a write gives up with 409 (writers on other replicas). */
@@ -63,10 +66,12 @@ async function apply(request: Request, ctx: AppContext, prepared: Prepared, line
       record = reread;
     }
     const next = await nextRecord(ctx, record, change, parsed, ttl);
-    const result = await ctx.hub.commit(next, {
-      expect: { incarnation: record.incarnation, version: record.version },
-      ttlSeconds: ttl,
-    });
+    const result = await refusedWhenFull(ctx, () =>
+      ctx.hub.commit(next, {
+        expect: { incarnation: record.incarnation, version: record.version },
+        ttlSeconds: ttl,
+      }),
+    );
     if (result === "committed") {
       line.committed(next);
       return next;
@@ -83,11 +88,12 @@ async function nextRecord(
   parsed: Template[] | null,
   ttl: number | undefined,
 ): Promise<SessionRecord> {
-  const args = nextArgs(record.args, change);
+  const args = change.replace ? (change.args ?? {}) : mergeArgs(record.args, change.args ?? {});
   ctx.templates.checkArgs(args);
   const template = change.template ?? record.template;
   const shape = nextShape(shapeOf(record), change);
   const frame = await renderFrame(ctx, shape, parsed ?? ctx.templates.parse(template), args);
+  if (shape.kind === "svg") checkSvgFrame(frame, ctx.limits.maxSvgDepth);
   const now = ctx.now();
   return {
     ...record,
@@ -101,14 +107,4 @@ async function nextRecord(
     updatedAt: now,
     expiresAt: ttl === undefined ? record.expiresAt : now + ttl * 1000,
   };
-}
-
-function nextArgs(current: Record<string, unknown>, change: Change): Record<string, unknown> {
-  if (change.replace) return change.args ?? {};
-  const merged: Record<string, unknown> = { ...current };
-  for (const [key, value] of Object.entries(change.args ?? {})) {
-    if (value === null) delete merged[key];
-    else merged[key] = value;
-  }
-  return merged;
 }

@@ -52,6 +52,11 @@ export function createPrometheusMetrics(): PrometheusMetrics {
   lazyCounter("rsvg_frames_dropped_total", "Unsent frames replaced by a newer one for a slow viewer", "dropped");
   const conflicts = new Counter({ name: "rsvg_write_conflicts_total", help: "Writes retried because a writer elsewhere changed the session first", registers: [registry] });
   const storeErrors = new Counter({ name: "rsvg_store_errors_total", help: "Store operations that failed (unreachable, timed out)", registers: [registry] });
+  const storeFull = new Counter({
+    name: "rsvg_store_full_total",
+    help: "Creates and writes refused because the session store is full (MEMORY_MAX_BYTES, MEMORY_MAX_SESSIONS, Redis maxmemory)",
+    registers: [registry],
+  });
   const render = new Histogram({
     name: "rsvg_render_duration_seconds",
     help: "Time to render one frame",
@@ -85,6 +90,7 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       writeConflict: () => conflicts.inc(),
       renderObserved: (seconds) => render.observe(seconds),
       storeError: () => storeErrors.inc(),
+      storeFull: () => storeFull.inc(),
       requestObserved: (route, method, status) => requests.inc({ route, method, status: String(status) }),
     },
   };

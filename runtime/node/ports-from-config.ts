@@ -33,5 +33,5 @@ export function portsFromConfig(config: Config, log: Logger): Ports {
       onEvent,
     });
   }
-  return memoryPorts();
+  return memoryPorts({ maxBytes: config.memoryMaxBytes, maxSessions: config.memoryMaxSessions });
 }

@@ -2,8 +2,13 @@
  * The embedded default: sessions and their announcements in this process only. A MemoryStore
  * announces to every MemoryBroker made on it (several brokers stand for several processes in
  * tests); delivery is asynchronous, like a real broker's, so writers never run listener code inline.
+ *
+ * Its records live in this process's heap, so the store is capped in bytes and in sessions: a write
+ * beyond either is refused with `store_full` (507) and changes nothing, where unbounded records once
+ * took the process down with every session in it.
  */
 import {
+  AppError,
   LEGACY_INCARNATION_FACTOR,
   assertAnnouncement,
   parseStoredRecord,
@@ -15,17 +20,34 @@ import {
   type SessionStore,
 } from "../../handlers/index.js";
 import { assertTtlSeconds } from "./keys.js";
+import { DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_MAX_SESSIONS } from "./memory-limits.js";
 
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds; tests inject one to make expiry deterministic. */
   now?: () => number;
   /** How often expired records are swept out (default 60 s). */
   sweepIntervalMs?: number;
+  /** Most bytes of records held, counted by `storedBytes` (default DEFAULT_MEMORY_MAX_BYTES). */
+  maxBytes?: number;
+  /** Most sessions held (default DEFAULT_MEMORY_MAX_SESSIONS). */
+  maxSessions?: number;
 }
+
+/** While the store is full, refused writes sweep expired records out at most this often. */
+const FULL_SWEEP_INTERVAL_MS = 1_000;
+
+/**
+ * What a record's JSON counts against `maxBytes`: its length in UTF-16 code units times two, the
+ * heap a V8 string of that length takes when stored two bytes per character, which is the most
+ * any content takes (Latin-1-only strings take half). Constant time, no encoding.
+ */
+export const storedBytes = (json: string): number => json.length * 2;
 
 interface Entry {
   /** The record as JSON: a copy callers cannot mutate, with the same shape Redis would return. */
   json: string;
+  /** storedBytes(json), counted in MemoryStore.bytes while the entry is in the map. */
+  bytes: number;
   incarnation: number;
   version: number;
   expiresAt: number;
@@ -37,9 +59,16 @@ export class MemoryStore implements SessionStore {
   private readonly brokers = new Set<MemoryBroker>();
   private readonly now: () => number;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
+  private readonly maxBytes: number;
+  private readonly maxSessions: number;
+  /** storedBytes of every entry in `records`, expired ones included until they are dropped. */
+  private bytes = 0;
+  private nextFullSweep = -Infinity;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MEMORY_MAX_BYTES;
+    this.maxSessions = options.maxSessions ?? DEFAULT_MEMORY_MAX_SESSIONS;
     // Lazy expiry alone would keep records nobody reads again forever.
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 60_000);
     this.sweepTimer.unref?.();
@@ -52,6 +81,11 @@ export class MemoryStore implements SessionStore {
     return broker;
   }
 
+  /** Sessions and bytes held now (expired records count until they are dropped). */
+  usage(): { sessions: number; bytes: number } {
+    return { sessions: this.records.size, bytes: this.bytes };
+  }
+
   async get(id: string): Promise<SessionRecord | null> {
     const entry = this.live(id);
     return entry ? parseStoredRecord(entry.json) : null;
@@ -61,7 +95,9 @@ export class MemoryStore implements SessionStore {
     assertTtlSeconds(ttlSeconds);
     assertAnnouncement(announcement);
     if (this.live(record.id)) return false;
-    this.records.set(record.id, this.entry(record, this.now() + ttlSeconds * 1000));
+    const entry = this.entry(record, this.now() + ttlSeconds * 1000);
+    this.admit(entry.bytes, 1);
+    this.put(record.id, entry);
     this.announce(record.id, announcement);
     return true;
   }
@@ -73,7 +109,13 @@ export class MemoryStore implements SessionStore {
     if (!current) return "missing";
     if (current.incarnation !== options.expect.incarnation || current.version !== options.expect.version) return "conflict";
     const expiresAt = options.ttlSeconds === undefined ? current.expiresAt : this.now() + options.ttlSeconds * 1000;
-    this.records.set(record.id, this.entry(record, expiresAt));
+    const entry = this.entry(record, expiresAt);
+    // Only growth can overflow: a write that keeps or shrinks the record is taken even when full.
+    if (entry.bytes > current.bytes) {
+      this.admit(entry.bytes - current.bytes, 0);
+      if (this.records.get(record.id) !== current) return "missing"; // expired while admit swept
+    }
+    this.put(record.id, entry);
     this.announce(record.id, announcement);
     return "committed";
   }
@@ -82,7 +124,7 @@ export class MemoryStore implements SessionStore {
     assertAnnouncement(announcement);
     const current = this.live(id);
     if (!current || current.incarnation !== incarnation) return false;
-    this.records.delete(id);
+    this.drop(id);
     this.announce(id, announcement);
     return true;
   }
@@ -101,7 +143,37 @@ export class MemoryStore implements SessionStore {
   private entry(record: SessionRecord, expiresAt: number): Entry {
     // Written by an older version: no incarnation stored, so it is derived as on Redis.
     const incarnation = record.incarnation ?? record.createdAt * LEGACY_INCARNATION_FACTOR;
-    return { json: JSON.stringify(record), incarnation, version: record.version, expiresAt };
+    const json = JSON.stringify(record);
+    return { json, bytes: storedBytes(json), incarnation, version: record.version, expiresAt };
+  }
+
+  /** Throws store_full unless `bytes` more and `sessions` more fit; expired records are swept out first. */
+  private admit(bytes: number, sessions: number): void {
+    const fits = () => this.bytes + bytes <= this.maxBytes && this.records.size + sessions <= this.maxSessions;
+    if (fits()) return;
+    if (this.now() >= this.nextFullSweep) {
+      this.nextFullSweep = this.now() + FULL_SWEEP_INTERVAL_MS;
+      this.sweep();
+      if (fits()) return;
+    }
+    throw new AppError(
+      "store_full",
+      `the memory store is full (${this.records.size} of ${this.maxSessions} sessions, ${this.bytes} of ${this.maxBytes} bytes); ` +
+        "delete sessions, shorten their expiry, raise MEMORY_MAX_BYTES / MEMORY_MAX_SESSIONS or use Redis",
+    );
+  }
+
+  /** Every change to `records` goes through put and drop, so `bytes` stays exact. */
+  private put(id: string, entry: Entry): void {
+    this.bytes += entry.bytes - (this.records.get(id)?.bytes ?? 0);
+    this.records.set(id, entry);
+  }
+
+  private drop(id: string): void {
+    const entry = this.records.get(id);
+    if (!entry) return;
+    this.bytes -= entry.bytes;
+    this.records.delete(id);
   }
 
   /** The entry if present and not expired; drops it when expired (lazy expiry). */
@@ -109,7 +181,7 @@ export class MemoryStore implements SessionStore {
     const entry = this.records.get(id);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {
-      this.records.delete(id);
+      this.drop(id);
       return undefined;
     }
     return entry;
@@ -118,7 +190,7 @@ export class MemoryStore implements SessionStore {
   private sweep(): void {
     const now = this.now();
     for (const [id, entry] of this.records) {
-      if (entry.expiresAt <= now) this.records.delete(id);
+      if (entry.expiresAt <= now) this.drop(id);
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The session store on Redis, whatever carries the commands: ioredis over TCP (ioredis.ts) or
  * @upstash/redis over HTTP (upstash.ts) supply only a RedisCommands. Keys, scripts, the reading of
- * stored records and the wrapping of every failure into StoreUnavailableError live here, once.
+ * stored records and the wrapping of every failure into StoreUnavailableError — or, for a Redis
+ * that is full, into AppError("store_full") — live here, once.
  * Portable: Web Crypto only (the edge bundle includes it).
  */
 import {
@@ -133,15 +134,34 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
-  /** Every failure (unreachable, timeout, error reply) becomes the one error handlers map to 503. */
+  /**
+   * Every failure (unreachable, timeout, error reply) becomes the one error handlers map to 503,
+   * except a full Redis: it answers reads, pings and deletes, so it is no outage, and the write is
+   * refused with 507 store_full.
+   */
   private async run<T>(command: string, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError(`the ${this.kind} store is closed`);
     try {
       return await fn();
     } catch (error) {
+      if (isFullReply(error)) {
+        throw new AppError("store_full", `the ${this.kind} store is full: ${(error as Error).message}`);
+      }
       throw storeUnavailable(`${this.kind} ${command}`, error);
     }
   }
+}
+
+/**
+ * A write refused for lack of memory. Redis 7.0.15 under `maxmemory` with `noeviction` fails the
+ * script's SET with "OOM command not allowed when used memory > 'maxmemory'. script: …" (seen
+ * through redis-cli, ioredis and the Upstash REST form alike); Upstash's own full database answers
+ * "ERR DB capacity quota exceeded" (its troubleshooting page of that name).
+ */
+const FULL_REPLY = /\bOOM command not allowed\b|\bDB capacity quota exceeded\b/;
+
+function isFullReply(error: unknown): boolean {
+  return error instanceof Error && FULL_REPLY.test(error.message);
 }
 
 /** "<what> failed: <reason>", keeping the original as the cause. */
