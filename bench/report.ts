@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import type { FanoutResult } from "./fanout.js";
+import type { HostileResult } from "./hostile.js";
 import type { RenderResult, Timing } from "./render.js";
 import type { ThroughputResult } from "./throughput.js";
 
@@ -23,6 +24,7 @@ export interface Measured {
   render: RenderResult | null;
   fanout: { viewers: number; ours: FanoutResult; bare: FanoutResult }[];
   throughput: { connections: number; seconds: number; ours: ThroughputResult; bare: ThroughputResult } | null;
+  hostile: HostileResult | null;
 }
 
 const row = (figure: string, ours: number, baseline: number, unit: Row["unit"], better: Row["better"] = "lower"): Row => ({
@@ -34,7 +36,7 @@ const row = (figure: string, ours: number, baseline: number, unit: Row["unit"], 
   better,
 });
 
-export function rows({ render, fanout, throughput }: Measured): Row[] {
+export function rows({ render, fanout, throughput, hostile }: Measured): Row[] {
   const out: Row[] = [];
   for (const { viewers, ours, bare } of fanout) {
     const n = viewers.toLocaleString("en-US");
@@ -50,6 +52,13 @@ export function rows({ render, fanout, throughput }: Measured): Row[] {
     const { connections: c, ours, bare } = throughput;
     // Latency stays in results.json only: autocannon counts whole ms, and the bare one is 0 ms.
     out.push(row(`write throughput, ${c} connections, no viewers`, ours.perSecond, bare.perSecond, "/s", "higher"));
+  }
+  if (hostile) {
+    // Baseline: the same server's /health with nothing rendering, just before.
+    out.push(
+      row("/health p50 while hostile renders run (baseline: idle)", hostile.underAttack.p50, hostile.idle.p50, "ms"),
+      row("/health p99 while hostile renders run (baseline: idle)", hostile.underAttack.p99, hostile.idle.p99, "ms"),
+    );
   }
   if (render) {
     const vsLiteral = (figure: string, t: Timing) => row(`${figure} p50 (baseline: template literal)`, t.p50Ms, render.literal.p50Ms, "ms");
@@ -81,7 +90,7 @@ export function printTable(table: Row[], notes: string[]): void {
     [
       "",
       "Ratios are realtime-svg ÷ baseline, both measured in this run. Baselines: a bare node:http",
-      "broadcaster (fan-out, memory, writes) and a template literal (render).",
+      "broadcaster (fan-out, memory, writes), a template literal (render) and the same server idle (/health).",
       "",
       line(header),
       ...cells.map(line),

@@ -4,7 +4,7 @@
  * what carries over). Three kinds of process: this one (sends updates, reads RSS, runs autocannon),
  * the server under test, and the load process holding the viewers.
  *
- *   npm run bench                   render, then 1,000 and 10,000 viewers, then write throughput
+ *   npm run bench                   render, /health under hostile renders, 1,000 and 10,000 viewers, write throughput
  *   npm run bench -- --quick        a smoke test (also BENCH_QUICK=1): 200 viewers, short loops
  *   npm run bench -- --profile      also save raw .cpuprofile files under bench/profiles/<run>/
  *
@@ -14,6 +14,7 @@
 import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { measureFanout, type FanoutPlan, type FanoutResult } from "./fanout.js";
+import { measureHostile } from "./hostile.js";
 import { cleanup, firstLine, openFilesSoft, ROOT, spawnBare, spawnOurs, spawnTsx, startRedis, terminate, type ServerKind } from "./processes.js";
 import type { RenderResult } from "./render.js";
 import { printTable, rows, writeResults, type Measured } from "./report.js";
@@ -33,6 +34,8 @@ const ROUNDS: FanoutPlan[] = quick
     ];
 /** autocannon against each server, with no viewers attached. */
 const FLOOD = { connections: 10, seconds: quick ? 3 : 10 };
+/** Each window of the /health figure: idle, then under hostile renders. */
+const HOSTILE_WINDOW_MS = quick ? 3_000 : 10_000;
 /** The whole run stops here, whatever it is doing. */
 const DEADLINE_MS = quick ? 150_000 : 600_000;
 /** Each viewer holds one descriptor in the server and one in the load process; both inherit our limit. */
@@ -89,10 +92,14 @@ async function runServer(kind: ServerKind, redisUrl: string, plan: FanoutPlan, f
 
 async function main(): Promise<void> {
   if (profiling) mkdirSync(profileDir, { recursive: true });
-  const measured: Measured = { render: null, fanout: [], throughput: null };
+  const measured: Measured = { render: null, fanout: [], throughput: null, hostile: null };
 
   log("render: Liquid, satori, resvg vs a template literal (child process)");
   measured.render = await renderInChild();
+
+  log(`hostile renders: /health idle, then under F1-F3 (${HOSTILE_WINDOW_MS / 1000} s each)`);
+  measured.hostile = await measureHostile(HOSTILE_WINDOW_MS);
+  if (measured.hostile.unexpected > 0) notes.push(`${measured.hostile.unexpected} hostile renders were not answered with a 4xx`);
 
   const redisUrl = await startRedis();
   const cap = openFilesSoft() - RESERVED_FILES;

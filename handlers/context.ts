@@ -3,9 +3,10 @@ import { notFound } from "./http/errors.js";
 import { NO_METRICS, type Metrics } from "./metrics.js";
 import { DEFAULT_LIMITS, type AppOptions, type Limits, type MetricsEndpoint } from "./options.js";
 import type { SessionStore } from "./ports/session-store.js";
-import { HtmlRenderer } from "./rendering/html.js";
+import type { Renderers } from "./ports/renderers.js";
+import { isolateRenderers } from "./rendering/isolate.js";
 import { Renderer } from "./rendering/liquid.js";
-import { PngRenderer } from "./rendering/png.js";
+import { PngFrames } from "./rendering/png.js";
 import type { SessionRecord } from "./sessions/record.js";
 import { WriteQueue } from "./sessions/write-queue.js";
 import type { Hub } from "./streaming/hub.js";
@@ -18,8 +19,10 @@ export interface Services {
   limits: Limits;
   metrics: Metrics;
   templates: Renderer;
-  html: HtmlRenderer;
-  png: PngRenderer;
+  /** satori and resvg: in this isolate, or wherever the host runs them (AppOptions.renderers). */
+  renderers: Renderers;
+  /** PNGs of frames, cached and single-flight here, in front of `renderers.png`. */
+  png: PngFrames;
   writes: WriteQueue;
   /** SHA-256 of the server API key, when one is configured. */
   apiKeyHash: Promise<string | undefined>;
@@ -34,12 +37,13 @@ export function createServices(options: AppOptions = {}): Services {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics = options.metrics ?? NO_METRICS;
   const token = options.metricsEndpoint?.token;
+  const renderers = options.renderers ?? isolateRenderers(options.assets, limits);
   return {
     limits,
     metrics,
     templates: new Renderer(limits, metrics),
-    html: new HtmlRenderer(options.assets, limits),
-    png: new PngRenderer(options.assets, limits),
+    renderers,
+    png: new PngFrames((svg, scale) => renderers.png(svg, scale), limits),
     writes: new WriteQueue(),
     apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),
     metricsEndpoint: options.metricsEndpoint,

@@ -18,6 +18,10 @@ export {
   type SessionStore,
 } from "./ports/session-store.js";
 export type { FontFace, FontWeight, RenderAssets } from "./rendering/assets.js";
+export type { Renderers } from "./ports/renderers.js";
+export type { ClockState } from "./rendering/deadline.js";
+export { ASSET_TIMEOUT_MS, HtmlRenderer } from "./rendering/html.js";
+export { PngRenderer } from "./rendering/png.js";
 export { parseDuration } from "./sessions/expire.js";
 export { LEGACY_INCARNATION_FACTOR, parseStoredRecord, type SessionRecord } from "./sessions/record.js";
 export type { Hub } from "./streaming/hub.js";

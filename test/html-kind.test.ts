@@ -169,7 +169,8 @@ describe("HtmlRenderer", () => {
     const BUDGET_MS = 250;
     /** Longer than the whole budget. */
     const DELAY_MS = 400;
-    const roomy = { ...DEFAULT_LIMITS, renderTimeoutMs: 60_000 };
+    // The heavy markup below has ~6,800 characters of text: more than MAX_HTML_TEXT allows by default.
+    const roomy = { ...DEFAULT_LIMITS, renderTimeoutMs: 60_000, maxHtmlText: 10_000 };
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
     /** The Node assets, every font and emoji load answering after DELAY_MS: a slow disk, or a busy event loop. */
@@ -219,7 +220,7 @@ describe("HtmlRenderer", () => {
         `<div style="display:flex;flex-wrap:wrap;font-size:12px">` +
         Array.from({ length: 400 }, (_, i) => `<span style="padding:2px">${text} ${i}</span>`).join("") +
         `</div>`;
-      const tiny = { ...DEFAULT_LIMITS, renderTimeoutMs: 1 };
+      const tiny = { ...DEFAULT_LIMITS, renderTimeoutMs: 1, maxHtmlText: 10_000 };
       // No assets to wait for: caught when satori returns.
       await expect(new HtmlRenderer(nodeRenderAssets(), tiny).toSvg(heavy("build passing"), 800, 600)).rejects.toMatchObject({
         code: "render_limit_exceeded",
@@ -256,8 +257,9 @@ describe("GET /png/ID", () => {
 
   it("counts one render for twenty concurrent requests", async () => {
     await html("count", { text: "count me" });
-    const { PngRenderer } = await import("../handlers/rendering/png.js");
-    const renderer = new PngRenderer(nodeRenderAssets(), { maxPngScale: 4, maxPngPixels: 1 << 24, pngCacheBytes: 1 << 20 });
+    const { PngFrames, PngRenderer } = await import("../handlers/rendering/png.js");
+    const drawer = new PngRenderer(nodeRenderAssets(), DEFAULT_LIMITS);
+    const renderer = new PngFrames((svg, scale) => drawer.draw(svg, scale), { pngCacheBytes: 1 << 20 });
     const svg = await (await fetch(`${server.url}/svg/count`)).text();
     await Promise.all(Array.from({ length: 20 }, () => renderer.png("count:1", svg, 1)));
     await renderer.png("count:1", svg, 1);
@@ -266,7 +268,16 @@ describe("GET /png/ID", () => {
     expect(renderer.renders).toBe(2);
   });
 
-  it.each(["0", "5", "abc", "-1", "1e3"])("rejects scale=%s with 400", async (scale) => {
+  it("offers scale 0.5 and whole scales; 2.0 is 2, one render and one ETag", async () => {
+    await html("scales", { text: "half" });
+    const half = await png("/png/scales?scale=0.5");
+    expect([half.image.width, half.image.height]).toEqual([200, 60]);
+    const two = await fetch(`${server.url}/png/scales?scale=2`);
+    const twoPointZero = await fetch(`${server.url}/png/scales?scale=2.0`);
+    expect(twoPointZero.headers.get("etag")).toBe(two.headers.get("etag"));
+  });
+
+  it.each(["0", "5", "abc", "-1", "1e3", "1.5", "0.1", "2.01"])("rejects scale=%s with 400", async (scale) => {
     await html(`scale-${scale.replace(/\W/g, "_")}`, { text: "x" });
     const response = await fetch(`${server.url}/png/scale-${scale.replace(/\W/g, "_")}?scale=${scale}`);
     expect(response.status).toBe(400);

@@ -22,8 +22,8 @@ function textPixels(png: Uint8Array): number {
 describe("PNG of an svg-kind frame", () => {
   it("draws <text> with the bundled fonts (and nothing without them)", async () => {
     const assets = nodeRenderAssets();
-    const withFonts = await new PngRenderer(assets, DEFAULT_LIMITS).png("a", BADGE, 1);
-    const without = await new PngRenderer({ ...assets, defaultFonts: async () => [] }, DEFAULT_LIMITS).png("b", BADGE, 1);
+    const withFonts = await new PngRenderer(assets, DEFAULT_LIMITS).draw(BADGE, 1);
+    const without = await new PngRenderer({ ...assets, defaultFonts: async () => [] }, DEFAULT_LIMITS).draw(BADGE, 1);
     expect(textPixels(without)).toBe(0);
     expect(textPixels(withFonts)).toBeGreaterThan(150);
   });

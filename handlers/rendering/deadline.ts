@@ -9,7 +9,17 @@
  * again; `overran` is checked once satori returns; and `expired` rejects if the budget runs out
  * while satori is suspended on anything but an asset (a timer can only fire then; in practice
  * satori awaits nothing else, so this is a backstop, and the render's result is discarded).
+ *
+ * A host that can preempt (the Node host's render processes, runtime/node/render-pool.ts) follows
+ * the clock through `onChange` — running with what is billed so far, or paused for an asset — and
+ * kills the render process a little past the budget, so the budget is hard there.
  */
+/** The clock as a host sees it: billing (running) or paused for an asset, and what is billed so far. */
+export interface ClockState {
+  running: boolean;
+  billedMs: number;
+}
+
 export class RenderDeadline {
   /** Rejects with the budget's error once the billed time is past it (checked when satori yields). */
   readonly expired: Promise<never>;
@@ -25,11 +35,13 @@ export class RenderDeadline {
     private readonly budgetMs: number,
     private readonly error: () => Error,
     private readonly now: () => number = () => performance.now(),
+    private readonly onChange?: (state: ClockState) => void,
   ) {
     this.started = now();
     this.expired = new Promise<never>((_, reject) => (this.reject = reject));
     this.expired.catch(() => undefined);
     this.arm();
+    this.onChange?.({ running: true, billedMs: 0 });
   }
 
   /** Milliseconds billed so far: elapsed time minus the time spent waiting for assets. */
@@ -57,6 +69,7 @@ export class RenderDeadline {
     if (this.waits++ === 0) {
       this.waitStarted = this.now();
       clearTimeout(this.timer);
+      this.onChange?.({ running: false, billedMs: this.billed() });
     }
     try {
       return await load();
@@ -64,6 +77,7 @@ export class RenderDeadline {
       if (--this.waits === 0) {
         this.waited += this.now() - this.waitStarted;
         this.arm();
+        if (!this.stopped) this.onChange?.({ running: true, billedMs: this.billed() });
       }
     }
   }

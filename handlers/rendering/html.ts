@@ -3,9 +3,10 @@ import type { FontFace, RenderAssets } from "./assets.js";
 import { AppError } from "../http/errors.js";
 import { parseMarkup, type MarkupLimits, type MarkupNode } from "./markup.js";
 import { utf8Length } from "./liquid.js";
-import { RenderDeadline } from "./deadline.js";
+import { RenderDeadline, type ClockState } from "./deadline.js";
 
 export interface HtmlLimits extends MarkupLimits {
+  maxHtmlText: number;
   /** Largest rendered markup handed to the parser, bytes of UTF-8. */
   maxHtmlBytes: number;
   /** Budget of satori's own layout and drawing, ms (time spent waiting for fonts and emoji is not billed). */
@@ -99,7 +100,8 @@ function textOf(node: MarkupNode, out: string[] = []): string[] {
  * The deadline bills satori's own layout and drawing, which are synchronous CPU work that no
  * timer can interrupt. So the markup is bounded BEFORE satori runs (bytes, element count, depth),
  * and the deadline rejects a render whose billed time overran — when satori next asks for an
- * asset, or when it returns; it cannot preempt a render already computing.
+ * asset, or when it returns; it cannot preempt a render already computing. A host that can stop
+ * the render (the Node host's render processes) follows the clock through `onClock` and does.
  */
 export class HtmlRenderer {
   private fonts: Promise<FontFace[]> | undefined;
@@ -110,7 +112,20 @@ export class HtmlRenderer {
   constructor(
     private readonly assets: RenderAssets | undefined,
     private readonly limits: HtmlLimits,
+    /** Told when the billed clock starts, pauses for an asset and resumes (see RenderDeadline). */
+    private readonly onClock?: (state: ClockState) => void,
   ) {}
+
+  /** Loads satori, the default fonts and lays out one line: what every first render would otherwise wait for. */
+  ready(): Promise<FontFace[]> {
+    const assets = this.assets;
+    if (!assets) return Promise.reject(new AppError("html_unavailable", "this server was started without fonts for html sessions"));
+    this.fonts ??= this.warmUp(assets).catch((error: unknown) => {
+      this.fonts = undefined;
+      throw error;
+    });
+    return this.fonts;
+  }
 
   async toSvg(markup: string, width: number, height: number): Promise<string> {
     const assets = this.assets;
@@ -119,15 +134,11 @@ export class HtmlRenderer {
       throw new AppError("markup_too_large", `rendered markup exceeds ${this.limits.maxHtmlBytes} bytes`);
     }
     const tree = parseMarkup(markup, this.limits);
-    this.fonts ??= this.warmUp(assets).catch((error: unknown) => {
-      this.fonts = undefined;
-      throw error;
-    });
-    const fonts = await this.fonts;
+    const fonts = await this.ready();
     let deadline: RenderDeadline | undefined;
     try {
       await this.prefetch(assets, tree);
-      deadline = new RenderDeadline(this.limits.renderTimeoutMs, () => this.timeout());
+      deadline = new RenderDeadline(this.limits.renderTimeoutMs, () => this.timeout(), undefined, this.onClock);
       const clock = deadline;
       const svg = await Promise.race([
         satori(tree as never, {

@@ -6,7 +6,8 @@ import { AppError, type ErrorCode } from "../http/errors.js";
  * - only listed elements (no <script>, <style>, <iframe>, <foreignObject>, …) and no on* attributes;
  * - every URL (src, href, url(...) in styles and attributes) is a data: URI or a #fragment, because
  *   satori fetches any other URL while rendering (the server must never fetch what a template names);
- * - every tag is closed, and element count and nesting depth are bounded before satori runs.
+ * - every tag is closed, and element count, nesting depth and characters of text are bounded
+ *   before satori runs.
  * Anything else is a 400 at create/update time: frames are rendered once, when written.
  */
 
@@ -18,6 +19,11 @@ export interface MarkupNode {
 export interface MarkupLimits {
   maxHtmlNodes: number;
   maxHtmlDepth: number;
+  /**
+   * Characters (code points) of text, all text nodes together, after entities are decoded. Absent
+   * only in the parser's own tests of its other limits: HtmlLimits, what the renderer takes, requires it.
+   */
+  maxHtmlText?: number;
 }
 
 const HTML_ELEMENTS = ["div", "span", "p", "h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "i", "em", "u", "s", "small", "br", "hr", "img"];
@@ -210,9 +216,20 @@ export function parseMarkup(markup: string, limits: MarkupLimits): MarkupNode {
   const root: Open = { node: { type: "div", props: {} }, children: [] };
   const stack: Open[] = [root];
   let nodes = 0;
+  let characters = 0;
   let at = 0;
   const text = (chunk: string) => {
-    if (chunk.trim() !== "") stack.at(-1)!.children.push(decodeEntities(chunk));
+    if (chunk.trim() === "") return;
+    const decoded = decodeEntities(chunk);
+    // Code points, counted without building an array: a surrogate pair is one character.
+    for (let i = 0; i < decoded.length; i++) {
+      const unit = decoded.charCodeAt(i);
+      if (unit < 0xdc00 || unit > 0xdfff) characters++;
+    }
+    if (limits.maxHtmlText !== undefined && characters > limits.maxHtmlText) {
+      throw invalid("markup_text_too_long", `markup has more than ${limits.maxHtmlText} characters of text`);
+    }
+    stack.at(-1)!.children.push(decoded);
   };
   while (at < markup.length) {
     const lt = markup.indexOf("<", at);
