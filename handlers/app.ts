@@ -1,16 +1,20 @@
 import { Router, type IRequest } from "itty-router";
-import { createServices, type AppContext, type Services } from "./context.js";
-import { notFound } from "./http/errors.js";
+import { createServices, type Services } from "./context.js";
+import { StreamAdmission } from "./http/admission.js";
+import { requireJsonType, setBodyDeadline } from "./http/body.js";
+import { CorsPolicy, type CorsClass } from "./http/cors.js";
+import { AppError, notFound } from "./http/errors.js";
 import { health, ready } from "./http/health.js";
 import { metricsRoute } from "./http/metrics-route.js";
-import { errorResponse } from "./http/respond.js";
+import { errorResponse, SVG_SECURITY_HEADERS } from "./http/respond.js";
 import { viewerPage } from "./http/viewer-page.js";
 import type { AppOptions } from "./options.js";
 import type { Broker } from "./ports/broker.js";
 import { StoreUnavailableError, type SessionStore } from "./ports/session-store.js";
 import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions/routes.js";
 import { Hub } from "./streaming/hub.js";
-import { streamSession, type HostHooks } from "./streaming/routes.js";
+import { wasSentDirectly } from "./streaming/outlet.js";
+import { streamSession, type HostHooks, type StreamingContext } from "./streaming/routes.js";
 import { pngSession, snapshotSession } from "./streaming/snapshots.js";
 
 export interface App {
@@ -34,27 +38,113 @@ export interface CreateAppOptions extends AppOptions {
   services?: Services;
 }
 
-const notFoundRoute = () => {
-  throw notFound("route");
+type Handler = (request: IRequest, ctx: StreamingContext, host: HostHooks | undefined) => Response | Promise<Response>;
+
+interface Route {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  handler: Handler;
+  /** Who may call it across origins (http/cors.ts); unset: no CORS headers (probes, metrics). */
+  cors?: CorsClass;
+  /** The body must be typed application/json (415 otherwise). A route taking another body opts out. */
+  json?: boolean;
+  /** An image route: every answer, errors included, carries the SVG security headers. */
+  image?: boolean;
+}
+
+const READ = { cors: "read" } as const;
+const IMAGE = { cors: "read", image: true } as const;
+const JSON_WRITE = { cors: "write", json: true } as const;
+const WRITE = { cors: "write" } as const;
+
+/** The whole HTTP surface, one route per line. Every GET route answers HEAD too. */
+const ROUTES: readonly Route[] = [
+  { method: "GET", path: "/health", handler: health },
+  { method: "GET", path: "/ready", handler: ready },
+  { method: "GET", path: "/metrics", handler: metricsRoute },
+  { method: "POST", path: "/api/session", handler: createSession, ...JSON_WRITE },
+  { method: "GET", path: "/api/session/:id", handler: getSession, ...READ },
+  { method: "PUT", path: "/api/session/:id", handler: replaceSession, ...JSON_WRITE },
+  { method: "PATCH", path: "/api/session/:id", handler: patchSession, ...JSON_WRITE },
+  { method: "DELETE", path: "/api/session/:id", handler: deleteSession, ...WRITE },
+  { method: "GET", path: "/stream/:id", handler: streamSession, ...IMAGE },
+  { method: "GET", path: "/svg/:id", handler: snapshotSession, ...IMAGE },
+  { method: "GET", path: "/png/:id", handler: pngSession, ...IMAGE },
+  { method: "GET", path: "/session/:id", handler: viewerPage, ...READ },
+];
+
+/** One path of the table with all its methods: what 405, OPTIONS and the per-path headers need. */
+interface PathEntry {
+  path: string;
+  match: RegExp;
+  routes: Route[];
+  /** The Allow header: its methods, HEAD with GET, and OPTIONS. */
+  allow: string;
+  image: boolean;
+}
+
+const requireJson = (request: IRequest) => {
+  requireJsonType(request);
 };
 
-/** The whole HTTP surface, one route per line. */
-function routes() {
-  return Router<IRequest, [AppContext, HostHooks | undefined]>()
-    .get("/health", health)
-    .get("/ready", ready)
-    .get("/metrics", metricsRoute)
-    .post("/api/session", createSession)
-    .get("/api/session/:id", getSession)
-    .put("/api/session/:id", replaceSession)
-    .patch("/api/session/:id", patchSession)
-    .delete("/api/session/:id", deleteSession)
-    .get("/stream/:id", streamSession)
-    .get("/svg/:id", snapshotSession)
-    .get("/png/:id", pngSession)
-    .get("/session/:id", viewerPage)
-    .all("*", notFoundRoute);
+/** `registered`: the router's own entries, whose patterns match exactly as it does. */
+function paths(registered: readonly (readonly [string, RegExp, ...unknown[]])[]): PathEntry[] {
+  const entries = new Map<string, PathEntry>();
+  for (const route of ROUTES) {
+    const match = registered.find(([method, , , path]) => method === route.method && path === route.path)![1];
+    const entry = entries.get(route.path) ?? { path: route.path, match, routes: [], allow: "", image: false };
+    entry.routes.push(route);
+    entry.image ||= route.image === true;
+    entries.set(route.path, entry);
+  }
+  for (const entry of entries.values()) {
+    const methods = entry.routes.flatMap((route) => (route.method === "GET" ? ["GET", "HEAD"] : [route.method]));
+    entry.allow = [...methods, "OPTIONS"].join(", ");
+  }
+  return [...entries.values()];
 }
+
+/** Built once per process or isolate: it holds no state, every handler gets its app's context. */
+const { router, table } = (() => {
+  const router = Router<IRequest, [StreamingContext, HostHooks | undefined]>();
+  for (const route of ROUTES) {
+    const handlers = route.json ? [requireJson, route.handler] : [route.handler];
+    router[route.method.toLowerCase()]!(route.path, ...handlers);
+    if (route.method === "GET") router.head(route.path, ...handlers);
+  }
+  return { router, table: paths(router.routes) };
+})();
+
+/** Adds headers the handler did not set (Vary: appended); a response with immutable headers is copied first. */
+function withHeaders(response: Response, extra: Record<string, string>): Response {
+  const entries = Object.entries(extra);
+  if (entries.length === 0) return response;
+  let target = response;
+  for (const [name, value] of entries) {
+    if (name !== "Vary" && target.headers.has(name)) continue;
+    try {
+      if (name === "Vary") target.headers.append(name, value);
+      else target.headers.set(name, value);
+    } catch {
+      // e.g. a fetch() response passed through: its headers are immutable
+      target = new Response(target.body, target);
+      if (name === "Vary") target.headers.append(name, value);
+      else target.headers.set(name, value);
+    }
+  }
+  return target;
+}
+
+/** A HEAD answer: the GET's status and headers, its length, no body. */
+async function withoutBody(response: Response): Promise<Response> {
+  if (response.body === null) return response;
+  const headers = new Headers(response.headers);
+  const length = (await response.arrayBuffer()).byteLength;
+  if (!headers.has("content-length")) headers.set("Content-Length", String(length));
+  return new Response(null, { status: response.status, statusText: response.statusText, headers });
+}
+
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
   const services = options.services ?? createServices(options);
@@ -64,20 +154,40 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
     onError(error);
   };
   const hub = new Hub(ports.store, ports.broker, { onError: report, metrics: services.metrics, now: services.now });
-  const ctx: AppContext = { ...services, store: ports.store, hub, shuttingDown: false, report };
-  const router = routes();
+  const streams = new StreamAdmission(services.limits, options.trustedProxy);
+  const ctx: StreamingContext = { ...services, store: ports.store, hub, shuttingDown: false, report, streams };
+  const cors = new CorsPolicy(options.corsOrigins);
+
+  /** What the router does not answer: a preflight or OPTIONS, 405 on a known path, else 404. */
+  function unrouted(request: IRequest, entry: PathEntry | undefined): Response {
+    if (!entry) throw notFound("route");
+    if (request.method === "OPTIONS") return cors.preflight(request, entry.routes, entry.allow);
+    throw new AppError("method_not_allowed", `${request.method} is not allowed on ${entry.path}; use ${entry.allow}`, {
+      Allow: entry.allow,
+    });
+  }
+
   return {
     hub,
     async fetch(request, host) {
+      const routed = request as IRequest;
+      const pathname = new URL(request.url).pathname;
+      const entry = table.find((candidate) => candidate.match.test(pathname));
+      if (BODY_METHODS.has(request.method)) setBodyDeadline(request, services.limits.bodyTimeoutMs);
       let response: Response;
       try {
-        response = (await router.fetch(request, ctx, host)) as Response;
+        response = ((await router.fetch(routed, ctx, host)) as Response | undefined) ?? unrouted(routed, entry);
       } catch (error) {
         response = errorResponse(error, report);
       }
-      const route = (request as Partial<IRequest>).route ?? "unmatched";
-      services.metrics.requestObserved(route === "*" ? "unmatched" : route, request.method, response.status);
-      return response;
+      const route = entry?.path ?? "unmatched";
+      services.metrics.requestObserved(route, request.method, response.status);
+      if (wasSentDirectly(response)) return response;
+
+      const method = request.method === "HEAD" ? "GET" : request.method;
+      const answered = entry?.routes.find((candidate) => candidate.method === method);
+      response = withHeaders(response, { ...(entry?.image ? SVG_SECURITY_HEADERS : {}), ...cors.headers(request, answered?.cors) });
+      return request.method === "HEAD" ? withoutBody(response) : response;
     },
     shutdown() {
       ctx.shuttingDown = true;

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnServer, type ServerProcess } from "./support/server.js";
 
@@ -66,5 +67,36 @@ describe("request logs", () => {
     for (const line of requests) expect(line).toMatchObject({ ms: expect.any(Number), time: expect.any(String) });
     const all = server.logs.join("\n");
     for (const secret of [API_KEY, REDIS_PASSWORD, token]) expect(all).not.toContain(secret);
+  });
+});
+
+describe("an upload the client aborts", () => {
+  it("is logged as a 499 at info level, never as an error, and counted as 499, not 500", async () => {
+    const server = await spawnServer({ LOG_LEVEL: "debug" });
+    try {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write('POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"sess');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      socket.destroy();
+      const requestLine = () =>
+        server.logs
+          .filter((line) => line.startsWith("{"))
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .find((line) => line.msg === "request" && line.method === "POST");
+      for (let i = 0; i < 100 && !requestLine(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      expect(requestLine()).toMatchObject({ status: 499, completed: false, level: 30 });
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/rsvg_http_requests_total\{route="\/api\/session",method="POST",status="499"\} 1/);
+      expect(metrics).not.toMatch(/status="5\d\d"/);
+      const lines = server.logs.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { level: number });
+      expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+      expect(server.logs.join("\n")).not.toMatch(/\bstack\b|aborted/);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -1,33 +1,91 @@
+import { DEFAULT_LIMITS } from "../options.js";
 import { AppError } from "./errors.js";
 
 const tooLarge = (limit: number) =>
   new AppError("payload_too_large", `request body exceeds ${limit} bytes`);
 
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+
+/**
+ * A JSON API write must say it is JSON. An absent Content-Type is refused too: a cross-site page
+ * can send a "simple" request (no preflight) with no type or text/plain, never one typed
+ * application/json, so this is what keeps other sites from creating or changing sessions.
+ * Routes that take other bodies (webhook deliveries) do not use it.
+ */
+export function requireJsonType(request: Request): void {
+  if (!JSON_TYPE.test(request.headers.get("content-type") ?? "")) {
+    throw new AppError("unsupported_media_type", "request body must be sent with Content-Type: application/json");
+  }
+}
+
+/**
+ * When each request's body must have arrived, set as the request comes in (app.ts), so the time
+ * spent before the body is read (authorizing, reading the record) counts too. The deadline is on
+ * the whole body, not on the gap between bytes: a client sending one byte every few seconds
+ * would otherwise hold the request open indefinitely.
+ */
+const deadlines = new WeakMap<Request, { at: number; timeoutMs: number }>();
+
+export function setBodyDeadline(request: Request, timeoutMs: number): void {
+  deadlines.set(request, { at: performance.now() + timeoutMs, timeoutMs });
+}
+
+const TIMED_OUT = Symbol("timed out");
+
 /**
  * Reads a JSON request body, stopping as soon as it passes `limit` bytes so an oversized body
- * is never buffered whole.
+ * is never buffered whole, and answering 408 once the body's deadline passes.
  */
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
-  if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+  if (type && !JSON_TYPE.test(type)) {
     throw new AppError("unsupported_media_type", "request body must be application/json");
   }
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) throw tooLarge(limit);
   if (!request.body) throw new AppError("invalid_json", "request body is empty");
 
+  const { at, timeoutMs } = deadlines.get(request) ?? {
+    at: performance.now() + DEFAULT_LIMITS.bodyTimeoutMs,
+    timeoutMs: DEFAULT_LIMITS.bodyTimeoutMs,
+  };
   const reader = request.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, at - performance.now()));
+  });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
+  try {
+    for (;;) {
+      let read: ReadableStreamReadResult<Uint8Array> | typeof TIMED_OUT;
+      try {
+        read = await Promise.race([reader.read(), expired]);
+      } catch {
+        // Only the client's side can fail a body read: it closed the connection mid-upload.
+        throw new AppError("client_closed_request", "the client closed the connection before the request body arrived");
+      }
+      if (read === TIMED_OUT) {
+        // Not cancelled: on Node that destroys the socket before the 408 is written. The host
+        // closes the connection once the answer is out (runtime/node/server.ts). Runtimes on the
+        // older streams spec refuse to release a reader with a read pending; it is dropped then.
+        try {
+          reader.releaseLock();
+        } catch {
+          // left locked: nothing reads this body again
+        }
+        throw new AppError("request_timeout", `the request body did not arrive within ${timeoutMs} ms`);
+      }
+      if (read.done) break;
+      size += read.value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(limit);
+      }
+      chunks.push(read.value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
   const bytes = new Uint8Array(size);
   let offset = 0;

@@ -15,7 +15,7 @@ import { createApp, createServices, errorJson, type Services, type SessionStore 
 import { ConfigError } from "../config.js";
 import { upstashBroker, upstashStore, type UpstashOptions } from "../stores/upstash.js";
 import { edgeRenderAssets } from "./assets.js";
-import { loadEdgeConfig } from "./config.js";
+import { loadEdgeConfig, type EdgeConfig } from "./config.js";
 
 /** The worker's bindings: strings from `vars` and secrets; other binding kinds are ignored. */
 export type EdgeEnv = Record<string, unknown>;
@@ -29,6 +29,7 @@ interface Isolate {
   upstash: UpstashOptions;
   store: SessionStore;
   services: Services;
+  corsOrigins: EdgeConfig["corsOrigins"];
 }
 
 /** Made on the first request: bindings do not change within an isolate. */
@@ -56,7 +57,7 @@ function startIsolate(env: EdgeEnv): Isolate | ConfigError {
     limits: config.limits,
     assets: edgeRenderAssets(),
   });
-  return { upstash, store: upstashStore(upstash), services };
+  return { upstash, store: upstashStore(upstash), services, corsOrigins: config.corsOrigins };
 }
 
 export default {
@@ -67,7 +68,7 @@ export default {
     }
     const app = createApp(
       { store: isolate.store, broker: upstashBroker(isolate.upstash) },
-      { services: isolate.services, onError: (error) => console.error(error) },
+      { services: isolate.services, corsOrigins: isolate.corsOrigins, onError: (error) => console.error(error) },
     );
     return app.fetch(request);
   },

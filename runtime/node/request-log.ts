@@ -8,6 +8,13 @@ const SECRET_QUERY = /([?&](?:token|api_key|write_token)=)[^&]*/gi;
 const STARTED = Symbol("rsvg.started");
 
 /**
+ * As nginx logs it: the client closed the connection before any answer was sent (an aborted
+ * upload, a viewer gone before its first byte). Nothing was delivered, and it is not the server's
+ * failure, so it is neither a 5xx nor an error line.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
  * One JSON line per request, written when the response closes (for streams: when they end).
  * The close listener is shared, not a closure per request: streams are many and long-lived.
  */
@@ -18,7 +25,7 @@ export function logRequests(listener: Listener, log: Logger): Listener {
       {
         method: req.method,
         path: req.url?.replace(SECRET_QUERY, "$1***"),
-        status: this.statusCode,
+        status: this.headersSent ? this.statusCode : CLIENT_CLOSED_REQUEST,
         ms: Math.round(performance.now() - (this[STARTED] ?? 0)),
         completed: this.writableFinished,
         ua: req.headers["user-agent"],

@@ -3,11 +3,13 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Logger } from "pino";
-import { createApp, StoreUnavailableError, wasSentDirectly, type App, type Ports } from "../../handlers/index.js";
-import type { Config } from "../config.js";
+import { AppError, createApp, StoreUnavailableError, wasSentDirectly, type App, type Ports } from "../../handlers/index.js";
+import { ConfigError, type Config } from "../config.js";
 import { nodeRenderAssets } from "./assets.js";
+import { connectionBudget, openFilesLimit, type ConnectionBudget } from "./connection-budget.js";
 import { directStreams } from "./direct-streams.js";
 import { createPrometheusMetrics } from "./metrics.js";
+import { renderPoolFromConfig } from "./render-pool.js";
 import { logRequests } from "./request-log.js";
 
 export interface RunningServer {
@@ -15,6 +17,8 @@ export interface RunningServer {
   server: Server;
   /** e.g. http://127.0.0.1:8080 */
   url: string;
+  /** The connection and stream caps in force (connection-budget.ts). */
+  budget: ConnectionBudget;
   /** Graceful stop: not ready, end streams with their final boundary, close within the grace period. */
   shutdown(): Promise<void>;
 }
@@ -25,7 +29,49 @@ export interface RunningServer {
  */
 function logFailure(log: Logger, error: unknown): void {
   if (error instanceof StoreUnavailableError) log.warn({ reason: error.message }, "request failed: store unavailable");
+  else if (error instanceof AppError && error.code === "store_full") log.warn({ reason: error.message }, "write refused: store full");
   else log.error({ err: error }, "request failed");
+}
+
+/** A failure to listen as the one line an operator needs, naming the setting to change. */
+export function listenError(error: unknown, config: Pick<Config, "port" | "host">): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const port = `PORT=${config.port}`;
+  const host = `HOST=${config.host}`;
+  switch (code) {
+    case "EADDRINUSE":
+      return new ConfigError(`${port} is in use on ${config.host}`);
+    case "EACCES":
+      return new ConfigError(`${port} needs privileges this process lacks (use a port above 1023)`);
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_FAIL":
+    case "EAI_NONAME":
+      return new ConfigError(`${host} does not resolve to an address`);
+    case "EADDRNOTAVAIL":
+      return new ConfigError(`${host} is not an address of this machine`);
+    case "EAFNOSUPPORT":
+      return new ConfigError(`${host} is of an address family this machine does not support`);
+    default:
+      return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** Answers after which the connection is closed: the client is slow or there is no room. */
+const CLOSING_STATUSES = new Set([408, 503]);
+/** Refused connections are logged at most this often, with the count since the last line. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
+
+function refusals(log: Logger, message: string, fields: Record<string, unknown>): (error?: unknown) => void {
+  let count = 0;
+  let logged = -Infinity;
+  return (error) => {
+    count++;
+    if (performance.now() - logged < REFUSAL_LOG_INTERVAL_MS) return;
+    logged = performance.now();
+    log.warn({ ...fields, count, ...(error instanceof Error ? { reason: error.message } : {}) }, message);
+    count = 0;
+  };
 }
 
 export async function startServer(config: Config, ports: Ports, log: Logger): Promise<RunningServer> {
@@ -33,30 +79,52 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
   // Serve even when the store is down at boot: /ready says so, and the store reconnects by itself.
   await store.connect?.().catch((error: unknown) => log.warn({ reason: (error as Error).message }, "store not reachable yet; starting anyway"));
   const metrics = createPrometheusMetrics();
+  // html and PNG renders run in processes of their own, each with a deadline and a heap ceiling.
+  const renderers = renderPoolFromConfig(config, { onReplaced: (event) => log.warn(event, "render process replaced") });
+  const budget = connectionBudget({ maxConnections: config.maxConnections, maxStreams: config.limits.maxStreams }, openFilesLimit());
+  for (const reason of budget.lowered) log.warn(reason);
   const app = createApp(ports, {
-    limits: config.limits,
+    limits: { ...config.limits, maxStreams: budget.maxStreams },
+    corsOrigins: config.corsOrigins,
+    trustedProxy: config.trustedProxyHeader ? { header: config.trustedProxyHeader, hops: config.trustedProxyHops } : undefined,
     apiKey: config.apiKey,
     publicUrl: config.publicUrl,
     metrics: metrics.hooks,
     metricsEndpoint: metrics.endpoint(config.metricsToken),
     assets: nodeRenderAssets(),
+    renderers,
     onError: (error) => logFailure(log, error),
   });
   metrics.watch(app.hub);
   const listener = getRequestListener(
     async (request, env) => {
-      const response = await app.fetch(request, { directStreams: directStreams((env as HttpBindings).outgoing) });
-      return wasSentDirectly(response) ? RESPONSE_ALREADY_SENT : response;
+      const { incoming, outgoing } = env as HttpBindings;
+      const response = await app.fetch(request, {
+        directStreams: directStreams(outgoing),
+        clientAddress: incoming.socket.remoteAddress,
+      });
+      if (wasSentDirectly(response)) return RESPONSE_ALREADY_SENT;
+      if (CLOSING_STATUSES.has(response.status)) response.headers.set("Connection", "close");
+      return response;
     },
     { hostname: config.host },
   );
   const server = createServer(logRequests(listener, log));
-  // Streams live for hours; only the request head has a deadline.
+  // Streams live for hours; the request head has a deadline here, the body BODY_TIMEOUT_MS (body.ts).
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;
+  // Beyond it Node closes new connections as they arrive, before they cost more than a descriptor.
+  server.maxConnections = budget.maxConnections;
+  server.on("drop", refusals(log, "connections refused: MAX_CONNECTIONS reached", { maxConnections: budget.maxConnections }));
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
+    const failed = (error: unknown) => reject(listenError(error, config));
+    server.once("error", failed);
+    server.listen(config.port, config.host, () => {
+      server.off("error", failed);
+      // Once listening, an error is a failed accept (e.g. EMFILE): the connection is lost, the server is not.
+      server.on("error", refusals(log, "connections lost: accept failed", {}));
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -82,6 +150,7 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
         done.catch((error: unknown) => log.warn({ reason: (error as Error).message }, "store close failed")),
       );
       await Promise.all(closing);
+      await renderers.close();
     })());
-  return { app, server, url, shutdown };
+  return { app, server, url, budget, shutdown };
 }

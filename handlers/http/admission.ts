@@ -1,0 +1,78 @@
+/**
+ * Who may open another stream. Streams are the one thing a client holds for hours, so a flood of
+ * them is what exhausts a process (memory, file descriptors) and takes /health down with it.
+ * Two caps, both answered 503 too_many_streams with Retry-After: MAX_STREAMS per hub (per
+ * process on the Node host) and, when set, MAX_STREAMS_PER_CLIENT per client address.
+ */
+import type { Limits } from "../options.js";
+import { AppError } from "./errors.js";
+
+export interface TrustedProxy {
+  /** Lower-case header name, e.g. x-forwarded-for. */
+  header: string;
+  /** Which entry to take, counting from the right: 1 is the one the nearest proxy appended. */
+  hops: number;
+}
+
+/** Seconds a refused client is told to wait: streams end as viewers leave, not on a schedule. */
+const RETRY_AFTER_SECONDS = "5";
+
+const tooMany = (message: string) => new AppError("too_many_streams", message, { "Retry-After": RETRY_AFTER_SECONDS });
+
+/**
+ * The client a request counts against: the address the trusted proxy recorded, when one is
+ * configured and its header is present, else the connection's peer (the host's `clientAddress`).
+ * A proxy appends the address it saw to X-Forwarded-For, so only entries from the right are its
+ * own; anything to their left was written by the client and proves nothing. With fewer entries
+ * than `hops`, the left-most is taken. Without a trusted proxy the header is never read.
+ */
+export function clientKey(request: Request, peer: string | undefined, proxy: TrustedProxy | undefined): string | undefined {
+  if (proxy) {
+    const entries = (request.headers.get(proxy.header) ?? "")
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== "");
+    if (entries.length > 0) return entries[Math.max(0, entries.length - proxy.hops)];
+  }
+  return peer;
+}
+
+export class StreamAdmission {
+  private readonly perClient = new Map<string, number>();
+
+  constructor(
+    private readonly limits: Pick<Limits, "maxStreams" | "maxStreamsPerClient">,
+    private readonly proxy: TrustedProxy | undefined,
+  ) {}
+
+  /**
+   * Throws 503 when the caps are reached. Returns the client's key when the stream now counts
+   * against it (release it when the stream ends), undefined when no per-client cap applies.
+   * The caller joins the hub without awaiting in between, so the open-stream count it checked
+   * is still the count it adds to.
+   */
+  admit(request: Request, openStreams: number, peer: string | undefined): string | undefined {
+    if (openStreams >= this.limits.maxStreams) {
+      throw tooMany(`this server holds its maximum of ${this.limits.maxStreams} streams; retry later`);
+    }
+    const max = this.limits.maxStreamsPerClient;
+    if (max === 0) return undefined;
+    const key = clientKey(request, peer, this.proxy);
+    if (key === undefined) return undefined;
+    const held = this.perClient.get(key) ?? 0;
+    if (held >= max) throw tooMany(`this client holds its maximum of ${max} streams; close one or retry later`);
+    this.perClient.set(key, held + 1);
+    return key;
+  }
+
+  release(key: string): void {
+    const held = this.perClient.get(key) ?? 0;
+    if (held <= 1) this.perClient.delete(key);
+    else this.perClient.set(key, held - 1);
+  }
+
+  /** Streams counted against one client now (tests, diagnostics). */
+  heldBy(key: string): number {
+    return this.perClient.get(key) ?? 0;
+  }
+}
