@@ -4,6 +4,8 @@
  * no Node import.
  */
 import { DEFAULT_LIMITS, parseDuration, type Limits } from "../handlers/index.js";
+import { DEFAULT_PNG_TIMEOUT_MS, DEFAULT_RENDER_QUEUE, DEFAULT_RENDER_WORKER_MEMORY_BYTES } from "./render-defaults.js";
+import { DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_MAX_SESSIONS } from "./stores/memory-limits.js";
 
 /** The Node host's settings: from the environment, overridden by --flags of the same name. */
 export interface Config {
@@ -19,6 +21,25 @@ export interface Config {
   keyPrefix: string;
   publicUrl?: string;
   shutdownGraceMs: number;
+  /** Most connections the HTTP server holds (unset: MAX_STREAMS + 1000, within the open-files limit; runtime/node/connection-budget.ts). */
+  maxConnections?: number;
+  /** Header a trusted proxy sets to the client's address, lower-case; unset: the connection's peer is the client. */
+  trustedProxyHeader?: string;
+  /** Which entry of that header is the client, counting from the right (1: the right-most). */
+  trustedProxyHops: number;
+  /** Origins whose pages may write through the API, or "*"; unset: none. */
+  corsOrigins?: "*" | string[];
+  /** Processes rendering html and PNG (runtime/node/render-pool.ts); unset: the CPUs this process may use. */
+  renderWorkers?: number;
+  /** Each render process's V8 heap ceiling, and the wasm memory it may keep after a PNG. */
+  renderWorkerMemoryBytes: number;
+  /** Renders that may wait for a render process (503 render_busy beyond). */
+  renderQueue: number;
+  /** Hard deadline of one PNG render, ms. */
+  pngTimeoutMs: number;
+  /** The memory store's caps (no Redis configured): bytes of records, and sessions. */
+  memoryMaxBytes: number;
+  memoryMaxSessions: number;
   limits: Limits;
 }
 
@@ -31,6 +52,8 @@ export interface EdgeConfig {
   publicUrl?: string;
   /** Silence after which a subscription is probed with a heartbeat (unset: the Upstash store's default). */
   heartbeatMs?: number;
+  /** Origins whose pages may write through the API, or "*"; unset: none. */
+  corsOrigins?: "*" | string[];
   limits: Limits;
 }
 
@@ -133,6 +156,38 @@ const oneOf = (values: string[]): Parse<string> => (raw) => {
   if (!values.includes(raw)) throw new Error(`expected one of ${values.join(", ")}`);
   return raw;
 };
+/** An address to bind: an IP literal or a host name; anything else would only fail at listen. */
+const bindAddress: Parse<string> = (raw) => {
+  const ipv6 = raw.includes(":") && /^[0-9A-Fa-f:.]+(%[\w.-]+)?$/.test(raw);
+  const name = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(raw);
+  if (!ipv6 && !name) throw new Error("expected an IP address or a host name, e.g. 0.0.0.0, ::, localhost");
+  return raw;
+};
+/** `*`, or origins as browsers send them (scheme://host[:port]), comma-separated. */
+const origins: Parse<"*" | string[]> = (raw) => {
+  if (raw.trim() === "*") return "*";
+  return raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "")
+    .map((entry) => {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(entry);
+      } catch {
+        // reported below
+      }
+      if (!parsed || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== entry.replace(/\/$/, "")) {
+        throw new Error(`${JSON.stringify(entry)} is not an origin such as https://app.example.com (or use *)`);
+      }
+      return parsed.origin;
+    });
+};
+/** An HTTP header name (RFC 9110 token), stored lower-case. */
+const headerName: Parse<string> = (raw) => {
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(raw)) throw new Error("expected a header name such as x-forwarded-for");
+  return raw.toLowerCase();
+};
 const prefix: Parse<string> = (raw) => {
   if (!/^[A-Za-z0-9._:-]{0,64}$/.test(raw)) throw new Error("expected up to 64 characters of A-Z a-z 0-9 . _ : -");
   return raw;
@@ -150,11 +205,13 @@ const BOTH = ["node", "edge"] as const;
 /** Every setting of both hosts, in the order --help and the README list them. */
 export const SETTINGS: readonly AnySetting[] = [
   setting({ env: "PORT", hosts: NODE, describe: "TCP port to listen on", fallback: "8080", parse: integer(0, 65535), assign: (c, v) => (c.port = v) }),
-  setting({ env: "HOST", hosts: NODE, describe: "Address to bind", fallback: "0.0.0.0", parse: text, assign: (c, v) => (c.host = v) }),
+  setting({ env: "HOST", hosts: NODE, describe: "Address to bind", fallback: "0.0.0.0", parse: bindAddress, assign: (c, v) => (c.host = v) }),
   setting({ env: "REDIS_URL", hosts: NODE, describe: "Redis URL (redis:// or rediss://); unset with no REDIS_HOST: in-memory store", secret: true, parse: url(["redis:", "rediss:"]), assign: (c, v) => (c.redisUrl = v) }),
   setting({ env: "REDIS_HOST", hosts: NODE, describe: "Redis host (alternative to REDIS_URL, as a ConfigMap provides it)", parse: text, assign: (c, v) => (c.redisHost = v) }),
   setting({ env: "REDIS_PORT", hosts: NODE, describe: "Redis port, with REDIS_HOST", fallback: "6379", parse: integer(1, 65535), assign: (c, v) => (c.redisPort = v) }),
   setting({ env: "REDIS_PASSWORD", hosts: NODE, describe: "Redis password, with REDIS_HOST (as a Secret provides it)", secret: true, parse: text, assign: (c, v) => (c.redisPassword = v) }),
+  setting({ env: "MEMORY_MAX_BYTES", hosts: NODE, describe: "Memory store: most bytes of records (JSON length x 2); 507 store_full beyond", fallback: String(DEFAULT_MEMORY_MAX_BYTES), parse: integer(KIB, 1024 * MAX_BYTES), assign: (c, v) => (c.memoryMaxBytes = v) }),
+  setting({ env: "MEMORY_MAX_SESSIONS", hosts: NODE, describe: "Memory store: most sessions; 507 store_full beyond", fallback: String(DEFAULT_MEMORY_MAX_SESSIONS), parse: integer(1, 100_000_000), assign: (c, v) => (c.memoryMaxSessions = v) }),
   setting({ env: "UPSTASH_REDIS_REST_URL", hosts: EDGE, describe: "Upstash REST URL of the database, https://…", required: true, parse: url(["https:", "http:"], "an https"), assign: (c, v) => (c.upstashUrl = v) }),
   setting({ env: "UPSTASH_REDIS_REST_TOKEN", hosts: EDGE, describe: "Upstash REST token, the full-access one", required: true, secret: true, parse: text, assign: (c, v) => (c.upstashToken = v) }),
   setting({ env: "UPSTASH_HEARTBEAT_MS", hosts: EDGE, describe: "Silence after which a subscription is probed with a heartbeat (unset: 15000)", parse: integer(1_000, 3_600_000), assign: (c, v) => (c.heartbeatMs = v) }),
@@ -164,21 +221,38 @@ export const SETTINGS: readonly AnySetting[] = [
   setting({ env: "PUBLIC_URL", hosts: BOTH, describe: "Base URL for links in API responses (default: the request's origin)", parse: url(["http:", "https:"]), assign: (c, v) => (c.publicUrl = v) }),
   setting({ env: "LOG_LEVEL", hosts: NODE, describe: "fatal, error, warn, info, debug, trace or silent", fallback: "info", parse: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), assign: (c, v) => (c.logLevel = v) }),
   setting({ env: "SHUTDOWN_GRACE_MS", hosts: NODE, describe: "Longest wait for connections to close after SIGTERM", fallback: "10000", parse: integer(0, 600_000), assign: (c, v) => (c.shutdownGraceMs = v) }),
+  setting({ env: "MAX_CONNECTIONS", hosts: NODE, describe: "Most open connections; more are closed on arrival (unset: MAX_STREAMS + 1000, at most the open-files limit - 128)", parse: integer(128, 10_000_000), assign: (c, v) => (c.maxConnections = v) }),
+  setting({ env: "MAX_STREAMS", hosts: NODE, describe: "Most open streams in this process (503 too_many_streams beyond)", fallback: String(DEFAULT_LIMITS.maxStreams), parse: integer(1, 10_000_000), assign: limit("maxStreams") }),
+  setting({ env: "MAX_STREAMS_PER_CLIENT", hosts: NODE, describe: "Most open streams per client address, 0 for no cap (503 too_many_streams beyond)", fallback: String(DEFAULT_LIMITS.maxStreamsPerClient), parse: integer(0, 10_000_000), assign: limit("maxStreamsPerClient") }),
+  setting({ env: "TRUSTED_PROXY_HEADER", hosts: NODE, describe: "Header the proxy in front sets to the client's address, e.g. x-forwarded-for (unset: never read)", parse: headerName, assign: (c, v) => (c.trustedProxyHeader = v) }),
+  setting({ env: "TRUSTED_PROXY_HOPS", hosts: NODE, describe: "Which entry of TRUSTED_PROXY_HEADER is the client, counting from the right", fallback: "1", parse: integer(1, 64), assign: (c, v) => (c.trustedProxyHops = v) }),
+  setting({ env: "CORS_ORIGINS", hosts: BOTH, describe: "Origins whose pages may write through the API, comma-separated, or * (reads: any origin)", parse: origins, assign: (c, v) => (c.corsOrigins = v) }),
   setting({ env: "MAX_BODY_BYTES", hosts: BOTH, describe: "Largest request body (413 beyond)", fallback: String(DEFAULT_LIMITS.maxBodyBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxBodyBytes") }),
+  setting({ env: "BODY_TIMEOUT_MS", hosts: BOTH, describe: "Time for a request's whole body to arrive (408 beyond)", fallback: String(DEFAULT_LIMITS.bodyTimeoutMs), parse: integer(100, 600_000), assign: limit("bodyTimeoutMs") }),
   setting({ env: "MAX_TEMPLATE_BYTES", hosts: BOTH, describe: "Largest template", fallback: String(DEFAULT_LIMITS.maxTemplateBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxTemplateBytes") }),
   setting({ env: "MAX_ARGS_BYTES", hosts: BOTH, describe: "Largest args object, as JSON", fallback: String(DEFAULT_LIMITS.maxArgsBytes), parse: integer(2, MAX_BYTES), assign: limit("maxArgsBytes") }),
+  setting({ env: "MAX_ARGS_DEPTH", hosts: BOTH, describe: "Deepest nesting of objects and arrays in args (args itself is 1)", fallback: String(DEFAULT_LIMITS.maxArgsDepth), parse: integer(1, 1_000), assign: limit("maxArgsDepth") }),
+  setting({ env: "MAX_ARGS_KEYS", hosts: BOTH, describe: "Most keys plus array elements in args, at every level", fallback: String(DEFAULT_LIMITS.maxArgsKeys), parse: integer(1, 1_000_000), assign: limit("maxArgsKeys") }),
   setting({ env: "MAX_FRAME_BYTES", hosts: BOTH, describe: "Largest rendered frame", fallback: String(DEFAULT_LIMITS.maxFrameBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxFrameBytes") }),
+  setting({ env: "MAX_SVG_DEPTH", hosts: BOTH, describe: "svg sessions: deepest nesting of elements in the rendered frame", fallback: String(DEFAULT_LIMITS.maxSvgDepth), parse: integer(1, 100_000), assign: limit("maxSvgDepth") }),
   setting({ env: "RENDER_TIMEOUT_MS", hosts: BOTH, describe: "Time budget of one render", fallback: String(DEFAULT_LIMITS.renderTimeoutMs), parse: integer(1, 60_000), assign: limit("renderTimeoutMs") }),
   setting({ env: "RENDER_MEMORY_BYTES", hosts: BOTH, describe: "Memory budget of one render", fallback: String(DEFAULT_LIMITS.renderMemoryBytes), parse: integer(KIB, 1024 * MAX_BYTES), assign: limit("renderMemoryBytes") }),
+  setting({ env: "RENDER_WORKERS", hosts: NODE, describe: "Processes rendering html and PNG (unset: the CPUs this process may use, cgroup quota included)", parse: integer(1, 256), assign: (c, v) => (c.renderWorkers = v) }),
+  setting({ env: "RENDER_WORKER_MEMORY_BYTES", hosts: NODE, describe: "Heap ceiling of each render process (html past it: 400), and the wasm memory it may keep after a PNG", fallback: String(DEFAULT_RENDER_WORKER_MEMORY_BYTES), parse: integer(32 * KIB * KIB, 1024 * MAX_BYTES), assign: (c, v) => (c.renderWorkerMemoryBytes = v) }),
+  setting({ env: "RENDER_QUEUE", hosts: NODE, describe: "Renders that may wait for a render process (503 render_busy beyond)", fallback: String(DEFAULT_RENDER_QUEUE), parse: integer(0, 100_000), assign: (c, v) => (c.renderQueue = v) }),
   setting({ env: "DEFAULT_EXPIRE", hosts: BOTH, describe: "Session lifetime when a request names none", fallback: "1d", parse: duration, assign: limit("defaultExpireSeconds") }),
   setting({ env: "MAX_EXPIRE", hosts: BOTH, describe: "Longest session lifetime a request may ask for", fallback: "30d", parse: duration, assign: limit("maxExpireSeconds") }),
   setting({ env: "KEEP_ALIVE_MS", hosts: BOTH, describe: "Default interval of keep-alive frame resends on streams", fallback: String(DEFAULT_LIMITS.keepAliveMs), parse: integer(1_000, 300_000), assign: limit("keepAliveMs") }),
   setting({ env: "READY_TIMEOUT_MS", hosts: BOTH, describe: "How long /ready waits for the store", fallback: String(DEFAULT_LIMITS.readyTimeoutMs), parse: integer(10, 60_000), assign: limit("readyTimeoutMs") }),
   setting({ env: "MAX_HTML_BYTES", hosts: BOTH, describe: "html sessions: largest rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxHtmlBytes") }),
   setting({ env: "MAX_HTML_NODES", hosts: BOTH, describe: "html sessions: most elements in the rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlNodes), parse: integer(1, 100_000), assign: limit("maxHtmlNodes") }),
+  setting({ env: "MAX_HTML_TEXT", hosts: BOTH, describe: "html sessions: most characters of text in the rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlText), parse: integer(1, 10_000_000), assign: limit("maxHtmlText") }),
   setting({ env: "MAX_HTML_DEPTH", hosts: BOTH, describe: "html sessions: deepest nesting of elements", fallback: String(DEFAULT_LIMITS.maxHtmlDepth), parse: integer(1, 1_000), assign: limit("maxHtmlDepth") }),
   setting({ env: "MAX_PNG_SCALE", hosts: BOTH, describe: "Largest scale of GET /png/ID", fallback: String(DEFAULT_LIMITS.maxPngScale), parse: integer(1, 16), assign: limit("maxPngScale") }),
   setting({ env: "MAX_PNG_PIXELS", hosts: BOTH, describe: "Largest PNG, pixels after scaling", fallback: String(DEFAULT_LIMITS.maxPngPixels), parse: integer(1, 268_435_456), assign: limit("maxPngPixels") }),
+  setting({ env: "MAX_PNG_FILTER_PIXELS", hosts: BOTH, describe: "Most pixels a PNG's filters may process (output pixels x primitives applied)", fallback: String(DEFAULT_LIMITS.maxPngFilterPixels), parse: integer(0, 17_179_869_184), assign: limit("maxPngFilterPixels") }),
+  setting({ env: "MAX_PNG_FILTER_RADIUS", hosts: BOTH, describe: "Largest feMorphology radius (x scale) or half feConvolveMatrix order, pixels", fallback: String(DEFAULT_LIMITS.maxPngFilterRadius), parse: integer(0, 1_000), assign: limit("maxPngFilterRadius") }),
+  setting({ env: "PNG_TIMEOUT_MS", hosts: NODE, describe: "Hard deadline of one PNG render (422 png_render_limit_exceeded beyond)", fallback: String(DEFAULT_PNG_TIMEOUT_MS), parse: integer(10, 600_000), assign: (c, v) => (c.pngTimeoutMs = v) }),
   setting({ env: "PNG_CACHE_BYTES", hosts: BOTH, describe: "Memory for rendered PNGs per process", fallback: String(DEFAULT_LIMITS.pngCacheBytes), parse: integer(0, 1024 * MAX_BYTES), assign: limit("pngCacheBytes") }),
 ];
 
@@ -207,6 +281,12 @@ const DEFAULTS: { readonly [H in Host]: () => HostConfigs[H] } = {
     keyPrefix: "rsvg:",
     logLevel: "info",
     shutdownGraceMs: 10_000,
+    trustedProxyHops: 1,
+    renderWorkerMemoryBytes: DEFAULT_RENDER_WORKER_MEMORY_BYTES,
+    renderQueue: DEFAULT_RENDER_QUEUE,
+    pngTimeoutMs: DEFAULT_PNG_TIMEOUT_MS,
+    memoryMaxBytes: DEFAULT_MEMORY_MAX_BYTES,
+    memoryMaxSessions: DEFAULT_MEMORY_MAX_SESSIONS,
     limits: { ...DEFAULT_LIMITS },
   }),
   edge: () => ({ upstashUrl: "", upstashToken: "", keyPrefix: "rsvg:", limits: { ...DEFAULT_LIMITS } }),
