@@ -1,20 +1,26 @@
 import type { Template } from "liquidjs";
 import type { Renderers } from "../ports/renderers.js";
 import type { FrameShape } from "../sessions/shape.js";
+import type { Limits } from "../options.js";
 import type { Renderer } from "./liquid.js";
+import { checkSvgFrame } from "./svg-check.js";
 
 /**
  * The render step, called once per write: Liquid (arguments escaped; bounded by its own render
- * and memory limits, in this isolate), then satori for html through the renderers port — in the
- * Node host a render process with a hard deadline and a memory ceiling.
+ * and memory limits, in this isolate), then for svg sessions the check that the frame is an SVG
+ * document (svg-check.ts), for html sessions satori through the renderers port — in the Node host
+ * a render process with a hard deadline and a memory ceiling.
  */
 export async function renderFrame(
-  engines: { templates: Renderer; renderers: Renderers },
+  engines: { templates: Renderer; renderers: Renderers; limits: Pick<Limits, "maxSvgDepth"> },
   shape: FrameShape,
   parsed: Template[],
   args: Record<string, unknown>,
 ): Promise<string> {
   const output = await engines.templates.render(parsed, args);
-  if (shape.kind === "svg") return output;
+  if (shape.kind === "svg") {
+    checkSvgFrame(output, engines.limits.maxSvgDepth);
+    return output;
+  }
   return engines.renderers.html(output, shape.width!, shape.height!);
 }

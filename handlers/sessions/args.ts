@@ -1,5 +1,6 @@
 import { AppError } from "../http/errors.js";
 import type { Limits } from "../options.js";
+import { NOT_XML_CHAR } from "../rendering/svg-check.js";
 
 /**
  * A session's arguments are data from the request: any JSON object, bounded in depth and in
@@ -9,18 +10,14 @@ import type { Limits } from "../options.js";
 
 export type ArgsLimits = Pick<Limits, "maxArgsDepth" | "maxArgsKeys">;
 
-/**
- * What XML 1.0 forbids in a document (its Char production): C0 controls other than tab, LF and
- * CR, unpaired surrogates (with the u flag a surrogate range matches only those), U+FFFE and
- * U+FFFF. An argument holding one would make its frame ill-formed, and refusing it names the
- * argument, where the frame's check could only name the frame.
- */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const NOT_XML_CHAR = /[\0-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/u;
-
 const codePoint = (text: string) => `U+${text.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 const shown = (key: string) => JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
 
+/**
+ * An argument holding a character XML 1.0 forbids (C0 controls other than tab, LF and CR, unpaired
+ * surrogates, U+FFFE, U+FFFF) would make its frame ill-formed; refusing it here names the argument,
+ * where the frame's check could only name the frame.
+ */
 function checkText(text: string, what: () => string): void {
   const bad = NOT_XML_CHAR.exec(text);
   if (bad) {

@@ -6,13 +6,11 @@ import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
 import { json } from "../http/respond.js";
 import { renderFrame } from "../rendering/pipeline.js";
-import { checkSvgFrame } from "../rendering/svg-check.js";
 import { parseExpire } from "./expire.js";
 import { parseSessionId } from "./ids.js";
 import { newIncarnation, type SessionRecord } from "./record.js";
 import { CreateSessionBody, parseBody } from "./request-schema.js";
 import { nextShape } from "./shape.js";
-import { refusedWhenFull } from "./store-full.js";
 import { writeSession } from "./write.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -52,7 +50,6 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
   const shape = nextShape(undefined, body);
   ctx.templates.checkArgs(args);
   const frame = await renderFrame(ctx, shape, ctx.templates.parse(body.template), args);
-  if (shape.kind === "svg") checkSvgFrame(frame, ctx.limits.maxSvgDepth);
 
   const token = newWriteToken();
   const now = ctx.now();
@@ -69,7 +66,7 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
     updatedAt: now,
     expiresAt: now + ttl * 1000,
   };
-  if (!(await refusedWhenFull(ctx, () => ctx.hub.create(record, ttl)))) {
+  if (!(await ctx.hub.create(record, ttl))) {
     throw new AppError("session_exists", `session ${id} already exists`);
   }
   return json(

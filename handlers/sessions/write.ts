@@ -5,7 +5,6 @@ import { authorize } from "../http/auth.js";
 import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
 import { renderFrame } from "../rendering/pipeline.js";
-import { checkSvgFrame } from "../rendering/svg-check.js";
 import { mergeArgs } from "./args.js";
 import { authorizedSession } from "./authorized.js";
 import { parseExpire } from "./expire.js";
@@ -13,7 +12,6 @@ import { parseSessionId } from "./ids.js";
 import type { SessionRecord } from "./record.js";
 import { parseBody, PatchSessionBody, ReplaceSessionBody, type PatchSessionInput } from "./request-schema.js";
 import { nextShape, shapeOf } from "./shape.js";
-import { refusedWhenFull } from "./store-full.js";
 import type { WriteLine } from "./write-queue.js";
 
 /** Compare-and-set attempts before a write gives up with 409 (writers on other replicas). */
@@ -66,12 +64,10 @@ async function apply(request: Request, ctx: AppContext, prepared: Prepared, line
       record = reread;
     }
     const next = await nextRecord(ctx, record, change, parsed, ttl);
-    const result = await refusedWhenFull(ctx, () =>
-      ctx.hub.commit(next, {
-        expect: { incarnation: record.incarnation, version: record.version },
-        ttlSeconds: ttl,
-      }),
-    );
+    const result = await ctx.hub.commit(next, {
+      expect: { incarnation: record.incarnation, version: record.version },
+      ttlSeconds: ttl,
+    });
     if (result === "committed") {
       line.committed(next);
       return next;
@@ -93,7 +89,6 @@ async function nextRecord(
   const template = change.template ?? record.template;
   const shape = nextShape(shapeOf(record), change);
   const frame = await renderFrame(ctx, shape, parsed ?? ctx.templates.parse(template), args);
-  if (shape.kind === "svg") checkSvgFrame(frame, ctx.limits.maxSvgDepth);
   const now = ctx.now();
   return {
     ...record,

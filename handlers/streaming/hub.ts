@@ -1,4 +1,4 @@
-import { notFound } from "../http/errors.js";
+import { AppError, notFound } from "../http/errors.js";
 import type { Metrics } from "../metrics.js";
 import type { Broker } from "../ports/broker.js";
 import {
@@ -88,14 +88,14 @@ export class Hub {
 
   /** Stores a new session and announces it; false when the id is taken. */
   async create(record: SessionRecord, ttlSeconds: number): Promise<boolean> {
-    const created = await this.store.create(record, ttlSeconds, frameMessage(record));
+    const created = await this.unlessFull(this.store.create(record, ttlSeconds, frameMessage(record)));
     if (created) this.published(record);
     return created;
   }
 
   /** Stores a change (compare-and-set) and announces it. */
   async commit(record: SessionRecord, options: CommitOptions): Promise<CommitResult> {
-    const result = await this.store.commit(record, options, frameMessage(record));
+    const result = await this.unlessFull(this.store.commit(record, options, frameMessage(record)));
     if (result === "committed") this.published(record);
     return result;
   }
@@ -135,6 +135,23 @@ export class Hub {
       clearTimeout(timer);
     }
     return membership;
+  }
+
+  /**
+   * A full store (the memory store past its caps, Redis at maxmemory) refuses a write with 507
+   * store_full. Other AppErrors are the client's to fix and go unlogged; this one an operator must
+   * see, so it is counted and reported. It is no outage: reads, streams and /ready go on working.
+   */
+  private async unlessFull<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } catch (error) {
+      if (error instanceof AppError && error.code === "store_full") {
+        this.options.metrics.storeFull();
+        this.options.onError(error);
+      }
+      throw error;
+    }
   }
 
   /** Ends every local stream (this process is shutting down). */
