@@ -3,15 +3,19 @@ import { createServices, type Services } from "./context.js";
 import { StreamAdmission } from "./http/admission.js";
 import { requireJsonType, setBodyDeadline } from "./http/body.js";
 import { CorsPolicy, type CorsClass } from "./http/cors.js";
+import { embedScript } from "./http/embed.js";
 import { AppError, notFound } from "./http/errors.js";
 import { health, ready } from "./http/health.js";
 import { metricsRoute } from "./http/metrics-route.js";
+import { withPlaceholder } from "./http/placeholder.js";
 import { errorResponse, SVG_SECURITY_HEADERS } from "./http/respond.js";
 import { viewerPage } from "./http/viewer-page.js";
 import type { AppOptions } from "./options.js";
 import type { Broker } from "./ports/broker.js";
 import { StoreUnavailableError, type SessionStore } from "./ports/session-store.js";
 import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions/routes.js";
+import { sessionEvents, sessionsEvents } from "./streaming/event-routes.js";
+import { EventStreams } from "./streaming/event-viewer.js";
 import { Hub } from "./streaming/hub.js";
 import { wasSentDirectly } from "./streaming/outlet.js";
 import { streamSession, type HostHooks, type StreamingContext } from "./streaming/routes.js";
@@ -20,7 +24,13 @@ import { pngSession, snapshotSession } from "./streaming/snapshots.js";
 export interface App {
   /** `host` may offer per-request abilities, e.g. writing a stream straight to the connection. */
   fetch(request: Request, host?: HostHooks): Promise<Response>;
-  /** Stop being ready and end every open stream with its final boundary. */
+  /**
+   * The first step of a drain: stop being ready, refuse new streams (503 draining) and end every
+   * event stream so its client reconnects elsewhere; image streams stay open. Returns what was
+   * open: image streams kept, event streams ended.
+   */
+  drain(): { streams: number; eventStreams: number };
+  /** Stop being ready and end every open stream: image streams with their final boundary, event streams to reconnect. */
   shutdown(): void;
   readonly hub: Hub;
 }
@@ -67,10 +77,13 @@ const ROUTES: readonly Route[] = [
   { method: "PUT", path: "/api/session/:id", handler: replaceSession, ...JSON_WRITE },
   { method: "PATCH", path: "/api/session/:id", handler: patchSession, ...JSON_WRITE },
   { method: "DELETE", path: "/api/session/:id", handler: deleteSession, ...WRITE },
-  { method: "GET", path: "/stream/:id", handler: streamSession, ...IMAGE },
-  { method: "GET", path: "/svg/:id", handler: snapshotSession, ...IMAGE },
-  { method: "GET", path: "/png/:id", handler: pngSession, ...IMAGE },
+  { method: "GET", path: "/stream/:id", handler: withPlaceholder(streamSession, "svg"), ...IMAGE },
+  { method: "GET", path: "/svg/:id", handler: withPlaceholder(snapshotSession, "svg"), ...IMAGE },
+  { method: "GET", path: "/png/:id", handler: withPlaceholder(pngSession, "png"), ...IMAGE },
+  { method: "GET", path: "/events/:id", handler: sessionEvents, ...READ },
+  { method: "GET", path: "/events", handler: sessionsEvents, ...READ },
   { method: "GET", path: "/session/:id", handler: viewerPage, ...READ },
+  { method: "GET", path: "/embed.js", handler: embedScript, ...READ },
 ];
 
 /** One path of the table with all its methods: what 405, OPTIONS and the per-path headers need. */
@@ -153,9 +166,15 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
     if (error instanceof StoreUnavailableError) services.metrics.storeError();
     onError(error);
   };
-  const hub = new Hub(ports.store, ports.broker, { onError: report, metrics: services.metrics, now: services.now });
+  const hub = new Hub(ports.store, ports.broker, {
+    onError: report,
+    metrics: services.metrics,
+    now: services.now,
+    lostSessionGraceMs: services.limits.lostSessionGraceSeconds * 1000,
+  });
   const streams = new StreamAdmission(services.limits, options.trustedProxy);
-  const ctx: StreamingContext = { ...services, store: ports.store, hub, shuttingDown: false, report, streams };
+  const events = new EventStreams();
+  const ctx: StreamingContext = { ...services, store: ports.store, hub, shuttingDown: false, report, streams, events };
   const cors = new CorsPolicy(options.corsOrigins);
 
   /** What the router does not answer: a preflight or OPTIONS, 405 on a known path, else 404. */
@@ -189,8 +208,16 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
       response = withHeaders(response, { ...(entry?.image ? SVG_SECURITY_HEADERS : {}), ...cors.headers(request, answered?.cors) });
       return request.method === "HEAD" ? withoutBody(response) : response;
     },
+    drain() {
+      ctx.shuttingDown = true;
+      streams.drain();
+      const eventStreams = events.reconnectAll();
+      return { streams: hub.viewerCount, eventStreams };
+    },
     shutdown() {
       ctx.shuttingDown = true;
+      streams.drain();
+      events.reconnectAll();
       hub.endAll();
     },
   };

@@ -1,5 +1,6 @@
 import { hashToken } from "./http/auth.js";
-import { notFound } from "./http/errors.js";
+import { SessionNotFound } from "./http/errors.js";
+import { Placeholders } from "./http/placeholder.js";
 import { NO_METRICS, type Metrics } from "./metrics.js";
 import { DEFAULT_LIMITS, type AppOptions, type Limits, type MetricsEndpoint } from "./options.js";
 import type { SessionStore } from "./ports/session-store.js";
@@ -23,6 +24,8 @@ export interface Services {
   renderers: Renderers;
   /** PNGs of frames, cached and single-flight here, in front of `renderers.png`. */
   png: PngFrames;
+  /** The images a missing session's image URLs answer with, made once. */
+  placeholders: Placeholders;
   writes: WriteQueue;
   /** SHA-256 of the server API key, when one is configured. */
   apiKeyHash: Promise<string | undefined>;
@@ -44,6 +47,7 @@ export function createServices(options: AppOptions = {}): Services {
     templates: new Renderer(limits, metrics),
     renderers,
     png: new PngFrames((svg, scale) => renderers.png(svg, scale), limits),
+    placeholders: new Placeholders(renderers),
     writes: new WriteQueue(),
     apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),
     metricsEndpoint: options.metricsEndpoint,
@@ -61,11 +65,11 @@ export interface AppContext extends Services {
   report: (error: unknown) => void;
 }
 
-/** The session's record, or 404. */
+/** The session's record, or 404 (saying whether the session was deleted). */
 export async function loadSession(ctx: AppContext, id: string): Promise<SessionRecord> {
-  const record = await ctx.store.get(id);
-  if (!record) throw notFound(`session ${id}`);
-  return record;
+  const found = await ctx.store.lookup(id);
+  if (found.state !== "live") throw new SessionNotFound(id, found.state === "deleted");
+  return found.record;
 }
 
 /** Absolute base URL for links in responses: the configured public URL, else the request's origin. */

@@ -12,9 +12,11 @@ export { DEFAULT_LIMITS, type AppOptions, type Limits, type MetricsEndpoint } fr
 export { assertAnnouncement, type Broker, type BrokerListener } from "./ports/broker.js";
 export {
   StoreUnavailableError,
+  TOMBSTONE_SECONDS,
   type CommitOptions,
   type CommitResult,
   type Expected,
+  type SessionLookup,
   type SessionStore,
 } from "./ports/session-store.js";
 export type { FontFace, FontWeight, RenderAssets } from "./rendering/assets.js";
@@ -22,7 +24,8 @@ export type { Renderers } from "./ports/renderers.js";
 export type { ClockState } from "./rendering/deadline.js";
 export { ASSET_TIMEOUT_MS, HtmlRenderer } from "./rendering/html.js";
 export { PngRenderer } from "./rendering/png.js";
-export { parseDuration } from "./sessions/expire.js";
+export { parseDuration, parseLifetime } from "./sessions/expire.js";
+export { exceeds, NEVER, type Lifetime } from "./sessions/lifetime.js";
 export { LEGACY_INCARNATION_FACTOR, parseStoredRecord, type SessionRecord } from "./sessions/record.js";
 export type { Hub } from "./streaming/hub.js";
 export { wasSentDirectly, type DirectStreams, type Outlet, type OutletEvents } from "./streaming/outlet.js";

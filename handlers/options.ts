@@ -1,6 +1,7 @@
 import type { Renderers } from "./ports/renderers.js";
 import type { RenderAssets } from "./rendering/assets.js";
 import type { Metrics } from "./metrics.js";
+import type { Lifetime } from "./sessions/lifetime.js";
 
 /** Everything a host passes to the app. Every limit is explicit; hosts read them from config. */
 export interface Limits {
@@ -22,10 +23,15 @@ export interface Limits {
   renderTimeoutMs: number;
   /** Memory budget of one render (LiquidJS memoryLimit: characters of strings built plus elements of ranges, summed over the render); also bounds the time spent allocating ranges, which the time budget cannot interrupt. */
   renderMemoryBytes: number;
-  /** Session lifetime when a request names none, seconds. */
-  defaultExpireSeconds: number;
-  /** Longest session lifetime a request may ask for, seconds. */
-  maxExpireSeconds: number;
+  /** Session lifetime when a request names none, seconds, or "never" (only when maxExpireSeconds is). */
+  defaultExpireSeconds: Lifetime;
+  /** Longest session lifetime a request may ask for, seconds; "never" allows `"expire": "never"`. */
+  maxExpireSeconds: Lifetime;
+  /**
+   * How long streams of a session lost with the store's data (gone before its expiry, without a
+   * delete) stay open for it to be created again, seconds; never past the expiry they knew.
+   */
+  lostSessionGraceSeconds: number;
   /** Default interval between keep-alive resends of the current frame, ms. */
   keepAliveMs: number;
   /** Bounds of the `keep_alive` query option, ms. */
@@ -59,6 +65,8 @@ export interface Limits {
   maxStreams: number;
   /** Most open streams per client address (see AppOptions.trustedProxy); 0: no per-client cap. */
   maxStreamsPerClient: number;
+  /** Most sessions one event stream (GET /events?ids=…) may carry; each counts as a stream against both caps above. */
+  maxEventIds: number;
 }
 
 /**
@@ -85,6 +93,9 @@ export const DEFAULT_LIMITS: Limits = {
   renderMemoryBytes: 2 * 1024 * 1024,
   defaultExpireSeconds: 24 * 60 * 60,
   maxExpireSeconds: 30 * 24 * 60 * 60,
+  // As long as the default lifetime: a badge whose writer makes it again on its next (daily) run
+  // reconnects every image still open. Meanwhile each open stream costs only its memory (~9 KiB).
+  lostSessionGraceSeconds: 24 * 60 * 60,
   keepAliveMs: 25_000,
   minKeepAliveMs: 1_000,
   maxKeepAliveMs: 300_000,
@@ -113,6 +124,7 @@ export const DEFAULT_LIMITS: Limits = {
   bodyTimeoutMs: 10_000,
   maxStreams: DEFAULT_MAX_STREAMS,
   maxStreamsPerClient: 0,
+  maxEventIds: 16,
 };
 
 export interface AppOptions {

@@ -3,7 +3,7 @@
  * defaults, parsers and help, which --help and the README's Configuration table list. Portable:
  * no Node import.
  */
-import { DEFAULT_LIMITS, parseDuration, type Limits } from "../handlers/index.js";
+import { DEFAULT_LIMITS, exceeds, parseLifetime, type Lifetime, type Limits } from "../handlers/index.js";
 import { DEFAULT_PNG_TIMEOUT_MS, DEFAULT_RENDER_QUEUE, DEFAULT_RENDER_WORKER_MEMORY_BYTES } from "./render-defaults.js";
 import { DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_MAX_SESSIONS } from "./stores/memory-limits.js";
 
@@ -21,6 +21,8 @@ export interface Config {
   keyPrefix: string;
   publicUrl?: string;
   shutdownGraceMs: number;
+  /** After SIGTERM, how long open multipart streams keep receiving frames before they end (0: no drain). */
+  drainSeconds: number;
   /** Most connections the HTTP server holds (unset: MAX_STREAMS + 1000, within the open-files limit; runtime/node/connection-budget.ts). */
   maxConnections?: number;
   /** Header a trusted proxy sets to the client's address, lower-case; unset: the connection's peer is the client. */
@@ -137,10 +139,10 @@ const integer = (min: number, max: number): Parse<number> => (raw) => {
   return value;
 };
 const text: Parse<string> = (raw) => raw;
-const duration: Parse<number> = (raw) => {
-  const seconds = parseDuration(raw);
-  if (seconds === null) throw new Error('expected seconds or a duration such as "90s", "15m", "2h", "1d"');
-  return seconds;
+const lifetime: Parse<Lifetime> = (raw) => {
+  const parsed = parseLifetime(raw.trim());
+  if (parsed === null) throw new Error('expected seconds, a duration such as "90s", "15m", "2h", "1d", or never');
+  return parsed;
 };
 const url = (protocols: string[], kind = `a ${protocols.join(" or ")}`): Parse<string> => (raw) => {
   let parsed: URL;
@@ -193,6 +195,14 @@ const prefix: Parse<string> = (raw) => {
   return raw;
 };
 
+/**
+ * DRAIN_SECONDS' default. A rolling update does not wait for terminating pods, so a long drain
+ * costs only the old pod's resources while its image streams, which cannot reconnect, keep
+ * updating; and it stays under Knative's longest request timeout (600 s), which ends every stream
+ * anyway (README "Configuration", docs/ARCHITECTURE.md "Draining").
+ */
+const DEFAULT_DRAIN_SECONDS = 300;
+
 const limit = (key: keyof Limits) => (config: { limits: Limits }, value: number) => {
   config.limits[key] = value;
 };
@@ -221,9 +231,11 @@ export const SETTINGS: readonly AnySetting[] = [
   setting({ env: "PUBLIC_URL", hosts: BOTH, describe: "Base URL for links in API responses (default: the request's origin)", parse: url(["http:", "https:"]), assign: (c, v) => (c.publicUrl = v) }),
   setting({ env: "LOG_LEVEL", hosts: NODE, describe: "fatal, error, warn, info, debug, trace or silent", fallback: "info", parse: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), assign: (c, v) => (c.logLevel = v) }),
   setting({ env: "SHUTDOWN_GRACE_MS", hosts: NODE, describe: "Longest wait for connections to close after SIGTERM", fallback: "10000", parse: integer(0, 600_000), assign: (c, v) => (c.shutdownGraceMs = v) }),
+  setting({ env: "DRAIN_SECONDS", hosts: NODE, describe: "After SIGTERM: seconds open image streams keep receiving frames before they end (0: none); then SHUTDOWN_GRACE_MS", fallback: String(DEFAULT_DRAIN_SECONDS), parse: integer(0, 3_600), assign: (c, v) => (c.drainSeconds = v) }),
   setting({ env: "MAX_CONNECTIONS", hosts: NODE, describe: "Most open connections; more are closed on arrival (unset: MAX_STREAMS + 1000, at most the open-files limit - 128)", parse: integer(128, 10_000_000), assign: (c, v) => (c.maxConnections = v) }),
   setting({ env: "MAX_STREAMS", hosts: NODE, describe: "Most open streams in this process (503 too_many_streams beyond)", fallback: String(DEFAULT_LIMITS.maxStreams), parse: integer(1, 10_000_000), assign: limit("maxStreams") }),
   setting({ env: "MAX_STREAMS_PER_CLIENT", hosts: NODE, describe: "Most open streams per client address, 0 for no cap (503 too_many_streams beyond)", fallback: String(DEFAULT_LIMITS.maxStreamsPerClient), parse: integer(0, 10_000_000), assign: limit("maxStreamsPerClient") }),
+  setting({ env: "MAX_EVENT_IDS", hosts: BOTH, describe: "Most sessions one GET /events?ids=... stream may carry (400 invalid_query beyond)", fallback: String(DEFAULT_LIMITS.maxEventIds), parse: integer(1, 64), assign: limit("maxEventIds") }),
   setting({ env: "TRUSTED_PROXY_HEADER", hosts: NODE, describe: "Header the proxy in front sets to the client's address, e.g. x-forwarded-for (unset: never read)", parse: headerName, assign: (c, v) => (c.trustedProxyHeader = v) }),
   setting({ env: "TRUSTED_PROXY_HOPS", hosts: NODE, describe: "Which entry of TRUSTED_PROXY_HEADER is the client, counting from the right", fallback: "1", parse: integer(1, 64), assign: (c, v) => (c.trustedProxyHops = v) }),
   setting({ env: "CORS_ORIGINS", hosts: BOTH, describe: "Origins whose pages may write through the API, comma-separated, or * (reads: any origin)", parse: origins, assign: (c, v) => (c.corsOrigins = v) }),
@@ -240,8 +252,9 @@ export const SETTINGS: readonly AnySetting[] = [
   setting({ env: "RENDER_WORKERS", hosts: NODE, describe: "Processes rendering html and PNG (unset: the CPUs this process may use, cgroup quota included)", parse: integer(1, 256), assign: (c, v) => (c.renderWorkers = v) }),
   setting({ env: "RENDER_WORKER_MEMORY_BYTES", hosts: NODE, describe: "Heap ceiling of each render process (html past it: 400), and the wasm memory it may keep after a PNG", fallback: String(DEFAULT_RENDER_WORKER_MEMORY_BYTES), parse: integer(32 * KIB * KIB, 1024 * MAX_BYTES), assign: (c, v) => (c.renderWorkerMemoryBytes = v) }),
   setting({ env: "RENDER_QUEUE", hosts: NODE, describe: "Renders that may wait for a render process (503 render_busy beyond)", fallback: String(DEFAULT_RENDER_QUEUE), parse: integer(0, 100_000), assign: (c, v) => (c.renderQueue = v) }),
-  setting({ env: "DEFAULT_EXPIRE", hosts: BOTH, describe: "Session lifetime when a request names none", fallback: "1d", parse: duration, assign: limit("defaultExpireSeconds") }),
-  setting({ env: "MAX_EXPIRE", hosts: BOTH, describe: "Longest session lifetime a request may ask for", fallback: "30d", parse: duration, assign: limit("maxExpireSeconds") }),
+  setting({ env: "DEFAULT_EXPIRE", hosts: BOTH, describe: "Session lifetime when a request names none (never only with MAX_EXPIRE=never)", fallback: "1d", parse: lifetime, assign: (c, v) => (c.limits.defaultExpireSeconds = v) }),
+  setting({ env: "MAX_EXPIRE", hosts: BOTH, describe: "Longest session lifetime a request may ask for; never also allows \"expire\": \"never\"", fallback: "30d", parse: lifetime, assign: (c, v) => (c.limits.maxExpireSeconds = v) }),
+  setting({ env: "LOST_SESSION_GRACE_SECONDS", hosts: BOTH, describe: "How long streams of a session lost with the store's data stay open for it to be made again (never past its expiry)", fallback: String(DEFAULT_LIMITS.lostSessionGraceSeconds), parse: integer(0, 31_536_000), assign: limit("lostSessionGraceSeconds") }),
   setting({ env: "KEEP_ALIVE_MS", hosts: BOTH, describe: "Default interval of keep-alive frame resends on streams", fallback: String(DEFAULT_LIMITS.keepAliveMs), parse: integer(1_000, 300_000), assign: limit("keepAliveMs") }),
   setting({ env: "READY_TIMEOUT_MS", hosts: BOTH, describe: "How long /ready waits for the store", fallback: String(DEFAULT_LIMITS.readyTimeoutMs), parse: integer(10, 60_000), assign: limit("readyTimeoutMs") }),
   setting({ env: "MAX_HTML_BYTES", hosts: BOTH, describe: "html sessions: largest rendered markup", fallback: String(DEFAULT_LIMITS.maxHtmlBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxHtmlBytes") }),
@@ -281,6 +294,7 @@ const DEFAULTS: { readonly [H in Host]: () => HostConfigs[H] } = {
     keyPrefix: "rsvg:",
     logLevel: "info",
     shutdownGraceMs: 10_000,
+    drainSeconds: DEFAULT_DRAIN_SECONDS,
     trustedProxyHops: 1,
     renderWorkerMemoryBytes: DEFAULT_RENDER_WORKER_MEMORY_BYTES,
     renderQueue: DEFAULT_RENDER_QUEUE,
@@ -330,7 +344,7 @@ export function loadSettings<H extends Host>(host: H, env: Readonly<Record<strin
     }
     row.apply(config, raw);
   }
-  if (config.limits.defaultExpireSeconds > config.limits.maxExpireSeconds) {
+  if (exceeds(config.limits.defaultExpireSeconds, config.limits.maxExpireSeconds)) {
     throw new ConfigError("invalid DEFAULT_EXPIRE: longer than MAX_EXPIRE");
   }
   return config;

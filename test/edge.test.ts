@@ -3,20 +3,17 @@
  * against the real Redis through the Upstash-REST bridge, and a Node replica on the Redis store
  * shares that Redis with it.
  */
-import { spawn } from "node:child_process";
 import { access, readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
-import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { buildEdge, defaultEdgeDir as edgeDir, startEdgeWorker } from "./support/edge.js";
 import { readMultipart } from "./support/multipart.js";
 import { spawnServer, type ServerProcess } from "./support/server.js";
 import { startUpstashBridge, type UpstashBridge } from "./support/upstash-bridge.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const edgeDir = `${root}dist/edge`;
 const API_KEY = "edge-test-api-key";
 const template = '<svg xmlns="http://www.w3.org/2000/svg"><text>{{ n }}</text></svg>';
 const frame = (n: number) => `<svg xmlns="http://www.w3.org/2000/svg"><text>${n}</text></svg>`;
@@ -33,16 +30,6 @@ function inked(image: PNG): number {
   return count;
 }
 
-function buildEdge(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["run", "--silent", "build:edge"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += String(chunk)));
-    child.stderr.on("data", (chunk) => (output += String(chunk)));
-    child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`build:edge failed (${code}):\n${output}`))));
-  });
-}
 
 describe("the edge entry", () => {
   const redisUrl = inject("redisUrl");
@@ -59,23 +46,13 @@ describe("the edge entry", () => {
       spawnServer({ REDIS_URL: redisUrl, KEY_PREFIX: prefix, API_KEY }),
       building,
     ]);
-    worker = new Miniflare({
-      modules: true,
-      scriptPath: `${edgeDir}/worker.js`,
-      modulesRoot: edgeDir,
-      // The wasm files beside the bundle are compiled at load, as Cloudflare does on upload.
-      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-      compatibilityDate: "2026-04-01",
-      cf: false,
-      bindings: {
-        UPSTASH_REDIS_REST_URL: bridge.url,
-        UPSTASH_REDIS_REST_TOKEN: bridge.token,
-        KEY_PREFIX: prefix,
-        API_KEY,
-        KEEP_ALIVE_MS: "60000",
-      },
-    });
-    edge = (await worker.ready).origin;
+    ({ worker, origin: edge } = await startEdgeWorker(edgeDir, {
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      KEY_PREFIX: prefix,
+      API_KEY,
+      KEEP_ALIVE_MS: "60000",
+    }));
   }, 60_000);
 
   afterAll(async () => {

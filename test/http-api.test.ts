@@ -93,6 +93,8 @@ describe.each(stores)("HTTP API on the %s store", (storeName, makeStore) => {
         created_at: expect.any(String),
         updated_at: expect.any(String),
         expires_at: expect.any(String),
+        expire: 86400,
+        renew: false,
       });
     });
 
@@ -442,7 +444,8 @@ describe.each(stores)("HTTP API on the %s store", (storeName, makeStore) => {
       const page = await fetch(`${base}/session/${id}`);
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);
       const html = await page.text();
-      expect(html).toContain(`<img src="/stream/${id}"`);
+      expect(html).toContain(`<realtime-svg id="live" session="${id}"`);
+      expect(html).toContain(`<script type="module" src="/embed.js" nonce=`);
       expect(html).toContain(`&#60;img src=&#34;${base}/stream/${id}&#34;`);
       expect(html).toContain(`![${id}](${base}/svg/${id})`);
       expect(page.headers.get("content-security-policy")).toMatch(/script-src 'nonce-/);

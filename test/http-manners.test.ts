@@ -159,7 +159,7 @@ describe("HTTP manners", () => {
       expect(response.status).toBe(204);
       expect(response.headers.get("access-control-allow-origin")).toBe(WRITER);
       expect(response.headers.get("access-control-allow-methods")).toBe("GET, HEAD, PUT, PATCH, DELETE");
-      expect(response.headers.get("access-control-allow-headers")).toBe("Authorization, Content-Type, If-None-Match");
+      expect(response.headers.get("access-control-allow-headers")).toBe("Authorization, Content-Type, If-None-Match, Last-Event-ID");
       expect(Number(response.headers.get("access-control-max-age"))).toBeGreaterThan(0);
       expect(response.headers.get("vary")).toMatch(/Origin/);
     });

@@ -2,7 +2,9 @@
  * Who may open another stream. Streams are the one thing a client holds for hours, so a flood of
  * them is what exhausts a process (memory, file descriptors) and takes /health down with it.
  * Two caps, both answered 503 too_many_streams with Retry-After: MAX_STREAMS per hub (per
- * process on the Node host) and, when set, MAX_STREAMS_PER_CLIENT per client address.
+ * process on the Node host) and, when set, MAX_STREAMS_PER_CLIENT per client address. An event
+ * stream counts once per session it carries. A draining process admits no stream at all (503
+ * draining): its clients are to open them on another replica.
  */
 import type { Limits } from "../options.js";
 import { AppError } from "./errors.js";
@@ -18,6 +20,13 @@ export interface TrustedProxy {
 const RETRY_AFTER_SECONDS = "5";
 
 const tooMany = (message: string) => new AppError("too_many_streams", message, { "Retry-After": RETRY_AFTER_SECONDS });
+/** A draining process is unready, so the retry reaches another replica: no reason to wait long. */
+const DRAINING_RETRY_AFTER_SECONDS = "1";
+
+export const drainingError = () =>
+  new AppError("draining", "this server is shutting down and opens no new streams; open it again", {
+    "Retry-After": DRAINING_RETRY_AFTER_SECONDS,
+  });
 
 /**
  * The client a request counts against: the address the trusted proxy recorded, when one is
@@ -39,6 +48,7 @@ export function clientKey(request: Request, peer: string | undefined, proxy: Tru
 
 export class StreamAdmission {
   private readonly perClient = new Map<string, number>();
+  private draining = false;
 
   constructor(
     private readonly limits: Pick<Limits, "maxStreams" | "maxStreamsPerClient">,
@@ -49,10 +59,11 @@ export class StreamAdmission {
    * Throws 503 when the caps are reached. Returns the client's key when the stream now counts
    * against it (release it when the stream ends), undefined when no per-client cap applies.
    * The caller joins the hub without awaiting in between, so the open-stream count it checked
-   * is still the count it adds to.
+   * is still the count it adds to. `streams`: how many the request opens (an event stream's sessions).
    */
-  admit(request: Request, openStreams: number, peer: string | undefined): string | undefined {
-    if (openStreams >= this.limits.maxStreams) {
+  admit(request: Request, openStreams: number, peer: string | undefined, streams = 1): string | undefined {
+    if (this.draining) throw drainingError();
+    if (openStreams + streams > this.limits.maxStreams) {
       throw tooMany(`this server holds its maximum of ${this.limits.maxStreams} streams; retry later`);
     }
     const max = this.limits.maxStreamsPerClient;
@@ -60,15 +71,20 @@ export class StreamAdmission {
     const key = clientKey(request, peer, this.proxy);
     if (key === undefined) return undefined;
     const held = this.perClient.get(key) ?? 0;
-    if (held >= max) throw tooMany(`this client holds its maximum of ${max} streams; close one or retry later`);
-    this.perClient.set(key, held + 1);
+    if (held + streams > max) throw tooMany(`this client holds its maximum of ${max} streams; close one or retry later`);
+    this.perClient.set(key, held + streams);
     return key;
   }
 
-  release(key: string): void {
+  release(key: string, streams = 1): void {
     const held = this.perClient.get(key) ?? 0;
-    if (held <= 1) this.perClient.delete(key);
-    else this.perClient.set(key, held - 1);
+    if (held <= streams) this.perClient.delete(key);
+    else this.perClient.set(key, held - streams);
+  }
+
+  /** From now on every stream is refused with 503 draining. */
+  drain(): void {
+    this.draining = true;
   }
 
   /** Streams counted against one client now (tests, diagnostics). */

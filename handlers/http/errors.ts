@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   store_unavailable: { status: 503, when: "the session store is unreachable or timed out (with Retry-After)" },
   render_busy: { status: 503, when: "every render process is busy and RENDER_QUEUE renders already wait (with Retry-After)" },
   too_many_streams: { status: 503, when: "this process holds MAX_STREAMS streams, or this client MAX_STREAMS_PER_CLIENT (with Retry-After)" },
+  draining: { status: 503, when: "this process is shutting down and opens no new streams; open it again and another replica answers (with Retry-After)" },
 } as const satisfies Record<string, { status: number; when: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -71,3 +72,13 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
+
+/** A session that is not there; `ended` when the store recorded its delete, so an image can say so. */
+export class SessionNotFound extends AppError {
+  constructor(
+    id: string,
+    readonly ended: boolean,
+  ) {
+    super("not_found", `session ${id} not found`);
+  }
+}

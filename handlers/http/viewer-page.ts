@@ -7,7 +7,8 @@ const escapeHtml = (text: string) =>
 
 /**
  * GET /session/:id: a small page where a person sees the live image and copies the snippet
- * to embed it. Browsers that navigate to a stream URL are sent here.
+ * to embed it. Browsers that navigate to a stream URL are sent here. The image is the
+ * <realtime-svg> element (/embed.js), which reconnects, beside an indicator of its state.
  */
 export async function viewerPage(request: IRequest, ctx: AppContext): Promise<Response> {
   const id = parseSessionId(request.params.id);
@@ -17,6 +18,7 @@ export async function viewerPage(request: IRequest, ctx: AppContext): Promise<Re
   const snapshot = `${base}/svg/${id}`;
   const snippets = [
     ["HTML (live)", `<img src="${stream}" alt="${id}">`],
+    ["HTML with script (live, reconnects)", `<script type="module" src="${base}/embed.js"></script>\n<realtime-svg session="${id}"></realtime-svg>`],
     ["Markdown (live where streams are allowed)", `![${id}](${stream})`],
     ["Markdown for GitHub (a fresh snapshot per view)", `![${id}](${snapshot})`],
   ];
@@ -29,9 +31,16 @@ body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:52rem;padding
 .live{border:1px dashed #bbb;padding:1rem;display:inline-block;background:#fafafa}
 textarea{width:100%;font:13px ui-monospace,monospace;height:3.2em;resize:none}
 button{margin:.2rem 0 1rem}
+#state{display:block;font-size:13px;color:#666;margin-top:.4rem}
+#state::before{content:"";display:inline-block;width:.6em;height:.6em;border-radius:50%;background:#bbb;margin-right:.4em}
+#state[data-state=live]::before{background:#16a34a}
+#state[data-state=reconnecting]::before{background:#d97706}
+#state[data-state=ended]::before{background:#dc2626}
 </style></head><body>
 <h1>${escapeHtml(id)}</h1>
-<div class="live"><img src="/stream/${escapeHtml(id)}" alt="live image of ${escapeHtml(id)}"></div>
+<div class="live"><realtime-svg id="live" session="${escapeHtml(id)}" alt="live image of ${escapeHtml(id)}"></realtime-svg>
+<noscript><img src="/stream/${escapeHtml(id)}" alt="live image of ${escapeHtml(id)}"></noscript>
+<span id="state" data-state="connecting" role="status">connecting…</span></div>
 ${snippets
   .map(
     ([label, code], i) =>
@@ -42,13 +51,21 @@ ${snippets
 <script nonce="${nonce}">
 for (const b of document.querySelectorAll("button[data-copy]"))
   b.onclick = () => navigator.clipboard.writeText(document.getElementById(b.dataset.copy).value);
+const live = document.getElementById("live"), label = document.getElementById("state");
+const words = { connecting: "connecting…", live: "live", reconnecting: "reconnecting…", ended: "ended: the session was deleted or expired" };
+live.addEventListener("statechange", () => {
+  label.dataset.state = live.state;
+  label.textContent = words[live.state] || live.state;
+});
 </script>
+<script type="module" src="/embed.js" nonce="${nonce}"></script>
 </body></html>`;
   return new Response(html, {
     headers: {
       "Content-Type": "text/html; charset=utf-8",
       "Cache-Control": "no-store",
-      "Content-Security-Policy": `default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      // The element shows frames as blob: images and reads them over an EventSource (connect-src).
+      "Content-Security-Policy": `default-src 'none'; img-src 'self' blob:; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "no-referrer",
     },

@@ -18,11 +18,28 @@ export interface Expected {
 
 export interface CommitOptions {
   expect: Expected;
-  /** New time to live in seconds; when absent the remaining TTL is kept. */
-  ttlSeconds?: number;
+  /** New time to live in seconds; null: none, the session never expires; absent: the remaining TTL is kept. */
+  ttlSeconds?: number | null;
 }
 
 export type CommitResult = "committed" | "missing" | "conflict";
+
+/**
+ * What the store knows of a session id. A session that is not there was either deleted — the
+ * store keeps a tombstone for TOMBSTONE_SECONDS, naming the incarnation deleted — or is simply
+ * missing: never made, expired, or lost with the store's data (restarted empty, evicted). The hub
+ * tells a delete whose end announcement it missed from such a loss by this difference.
+ */
+export type SessionLookup =
+  | { state: "live"; record: SessionRecord }
+  | { state: "deleted"; incarnation: number }
+  | { state: "missing" };
+
+/**
+ * How long a delete's tombstone outlives it, seconds: long enough to cover a subscriber that is
+ * reconnecting when the end is announced (the hub re-reads every channel once it is back).
+ */
+export const TOMBSTONE_SECONDS = 600;
 
 export interface SessionStore {
   /** Names the backend in /ready and logs: "memory", "redis", "upstash". */
@@ -31,11 +48,19 @@ export interface SessionStore {
   connect?(): Promise<void>;
   /** null when there is no such session (or its stored form is unreadable by this version). */
   get(id: string): Promise<SessionRecord | null>;
-  /** Stores the record only if no session with its id exists, and announces it; false when one does. */
-  create(record: SessionRecord, ttlSeconds: number, announcement: string): Promise<boolean>;
+  /** The record, or whether a missing one was deleted (a tombstone is left) or is just not there. */
+  lookup(id: string): Promise<SessionLookup>;
+  /**
+   * Stores the record only if no session with its id exists, and announces it; false when one
+   * does. `ttlSeconds` null: no expiry. Removes the id's tombstone, if any.
+   */
+  create(record: SessionRecord, ttlSeconds: number | null, announcement: string): Promise<boolean>;
   /** Compare-and-set on incarnation and version; on success announces the new record. */
   commit(record: SessionRecord, options: CommitOptions, announcement: string): Promise<CommitResult>;
-  /** Removes the session if it is still the incarnation named, and announces its end; false otherwise. */
+  /**
+   * Removes the session if it is still the incarnation named, leaves a tombstone naming it for
+   * TOMBSTONE_SECONDS, and announces its end; false otherwise.
+   */
   delete(id: string, incarnation: number, announcement: string): Promise<boolean>;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;

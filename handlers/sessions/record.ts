@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { decodeJson } from "../ports/wire.js";
+import { NEVER, type Lifetime } from "./lifetime.js";
 
 /**
  * What one session key holds, as JSON. Node and edge deployments of different versions may share
@@ -21,6 +22,8 @@ const StoredRecord = v.object({
   createdAt: v.number(),
   updatedAt: v.number(),
   expiresAt: v.number(),
+  lifetime: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), v.literal(NEVER)])),
+  renew: v.optional(v.boolean()),
 });
 
 export interface SessionRecord {
@@ -42,7 +45,12 @@ export interface SessionRecord {
   tokenHash: string;
   createdAt: number;
   updatedAt: number;
+  /** Epoch ms; NEVER_EXPIRES_AT (lifetime.ts) for a session without expiry. */
   expiresAt: number;
+  /** The lifetime the session was given (seconds, or "never"); absent on records of older versions. */
+  lifetime?: Lifetime;
+  /** Every write starts `lifetime` afresh; absent means false. */
+  renew?: boolean;
 }
 
 /** Records written before incarnations existed: their creation time (ms) times this is their incarnation. */

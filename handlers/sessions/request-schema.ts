@@ -8,6 +8,7 @@ const Args = v.custom<Record<string, unknown>>(
   "args must be a JSON object",
 );
 const Expire = v.union([v.number(), v.string()], "expire must be a number of seconds or a duration string");
+const Renew = v.boolean("renew must be true or false");
 const Template = v.string("template must be a string");
 const unknownField = "unknown field";
 /** Largest width or height of an html session, CSS pixels. */
@@ -27,6 +28,7 @@ export const CreateSessionBody = v.strictObject(
     template: Template,
     args: v.optional(Args),
     expire: v.optional(Expire),
+    renew: v.optional(Renew),
     ...shape,
   },
   unknownField,
@@ -36,6 +38,7 @@ export const ReplaceSessionBody = v.strictObject({
   args: Args,
   template: v.optional(Template),
   expire: v.optional(Expire),
+  renew: v.optional(Renew),
   ...shape,
 }, unknownField);
 
@@ -43,6 +46,7 @@ export const PatchSessionBody = v.strictObject({
   args: v.optional(Args),
   template: v.optional(Template),
   expire: v.optional(Expire),
+  renew: v.optional(Renew),
   ...shape,
 }, unknownField);
 

@@ -8,12 +8,15 @@ import { json } from "../http/respond.js";
 import { renderFrame } from "../rendering/pipeline.js";
 import { parseExpire } from "./expire.js";
 import { parseSessionId } from "./ids.js";
+import { expiresNever, expiryOf, ttlOf } from "./lifetime.js";
 import { newIncarnation, type SessionRecord } from "./record.js";
 import { CreateSessionBody, parseBody } from "./request-schema.js";
 import { nextShape } from "./shape.js";
 import { writeSession } from "./write.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** null for a session without expiry. */
+const expiresAtView = (record: SessionRecord) => (expiresNever(record.expiresAt) ? null : iso(record.expiresAt));
 
 export function sessionView(record: SessionRecord) {
   return {
@@ -25,7 +28,10 @@ export function sessionView(record: SessionRecord) {
     version: record.version,
     created_at: iso(record.createdAt),
     updated_at: iso(record.updatedAt),
-    expires_at: iso(record.expiresAt),
+    expires_at: expiresAtView(record),
+    // The lifetime it was given (seconds or "never"); unknown for sessions written by older versions.
+    ...(record.lifetime === undefined ? {} : { expire: record.lifetime }),
+    renew: record.renew ?? false,
   };
 }
 
@@ -45,7 +51,7 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
   if (apiKeyHash) await authorize(request, [apiKeyHash]);
   const body = parseBody(CreateSessionBody, await readJsonBody(request, ctx.limits.maxBodyBytes));
   const id = parseSessionId(body.session_id);
-  const ttl = parseExpire(body.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
+  const lifetime = parseExpire(body.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
   const args = body.args ?? {};
   const shape = nextShape(undefined, body);
   ctx.templates.checkArgs(args);
@@ -64,14 +70,16 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
     tokenHash: await hashToken(token),
     createdAt: now,
     updatedAt: now,
-    expiresAt: now + ttl * 1000,
+    expiresAt: expiryOf(lifetime, now),
+    lifetime,
+    renew: body.renew ?? false,
   };
-  if (!(await ctx.hub.create(record, ttl))) {
+  if (!(await ctx.hub.create(record, ttlOf(lifetime)))) {
     throw new AppError("session_exists", `session ${id} already exists`);
   }
   return json(
     201,
-    { session_id: id, write_token: token, ...links(ctx, request, id), expires_at: iso(record.expiresAt) },
+    { session_id: id, write_token: token, ...links(ctx, request, id), expires_at: expiresAtView(record), renew: record.renew },
     { Location: `/api/session/${id}` },
   );
 }

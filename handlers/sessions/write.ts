@@ -9,6 +9,7 @@ import { mergeArgs } from "./args.js";
 import { authorizedSession } from "./authorized.js";
 import { parseExpire } from "./expire.js";
 import { parseSessionId } from "./ids.js";
+import { nextLifetime, type Lifetime } from "./lifetime.js";
 import type { SessionRecord } from "./record.js";
 import { parseBody, PatchSessionBody, ReplaceSessionBody, type PatchSessionInput } from "./request-schema.js";
 import { nextShape, shapeOf } from "./shape.js";
@@ -23,7 +24,8 @@ interface Prepared {
   authorized: SessionRecord;
   change: Change;
   parsed: Template[] | null;
-  ttl: number | undefined;
+  /** The lifetime the write names, parsed and checked; undefined when it names none. */
+  expire: Lifetime | undefined;
 }
 
 /**
@@ -41,18 +43,18 @@ async function prepare(request: IRequest, ctx: AppContext, replace: boolean): Pr
   const authorized = await authorizedSession(request, ctx);
   const schema = replace ? ReplaceSessionBody : PatchSessionBody;
   const change: Change = { ...parseBody(schema, await readJsonBody(request, ctx.limits.maxBodyBytes)), replace };
-  const ttl =
+  const expire =
     change.expire === undefined
       ? undefined
       : parseExpire(change.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
   const parsed = change.template === undefined ? null : ctx.templates.parse(change.template);
   // Fail fast on a shape the change cannot have; re-derived below against the record written.
   nextShape(shapeOf(authorized), change);
-  return { authorized, change, parsed, ttl };
+  return { authorized, change, parsed, expire };
 }
 
 async function apply(request: Request, ctx: AppContext, prepared: Prepared, line: WriteLine): Promise<SessionRecord> {
-  const { authorized, change, parsed, ttl } = prepared;
+  const { authorized, change, parsed, expire } = prepared;
   let record = line.freshest(authorized);
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     if (attempt > 0) {
@@ -63,10 +65,10 @@ async function apply(request: Request, ctx: AppContext, prepared: Prepared, line
       if (reread.incarnation !== record.incarnation) await authorize(request, [reread.tokenHash, await ctx.apiKeyHash]);
       record = reread;
     }
-    const next = await nextRecord(ctx, record, change, parsed, ttl);
+    const { record: next, ttlSeconds } = await nextRecord(ctx, record, change, parsed, expire);
     const result = await ctx.hub.commit(next, {
       expect: { incarnation: record.incarnation, version: record.version },
-      ttlSeconds: ttl,
+      ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
     });
     if (result === "committed") {
       line.committed(next);
@@ -82,15 +84,18 @@ async function nextRecord(
   record: SessionRecord,
   change: Change,
   parsed: Template[] | null,
-  ttl: number | undefined,
-): Promise<SessionRecord> {
+  expire: Lifetime | undefined,
+): Promise<{ record: SessionRecord; ttlSeconds: number | null | undefined }> {
   const args = change.replace ? (change.args ?? {}) : mergeArgs(record.args, change.args ?? {});
   ctx.templates.checkArgs(args);
   const template = change.template ?? record.template;
   const shape = nextShape(shapeOf(record), change);
   const frame = await renderFrame(ctx, shape, parsed ?? ctx.templates.parse(template), args);
   const now = ctx.now();
-  return {
+  const { limits } = ctx;
+  // Against the record this attempt read: a renewing write restarts the lifetime stored with it.
+  const { ttlSeconds, ...lifetime } = nextLifetime(record, { expire, renew: change.renew }, now, limits.defaultExpireSeconds, limits.maxExpireSeconds);
+  const next: SessionRecord = {
     ...record,
     template,
     args,
@@ -100,6 +105,8 @@ async function nextRecord(
     height: shape.height,
     version: record.version + 1,
     updatedAt: now,
-    expiresAt: ttl === undefined ? record.expiresAt : now + ttl * 1000,
+    ...lifetime,
   };
+  if (next.lifetime === undefined) delete next.lifetime;
+  return { record: next, ttlSeconds };
 }

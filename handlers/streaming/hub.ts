@@ -1,4 +1,4 @@
-import { AppError, notFound } from "../http/errors.js";
+import { AppError, SessionNotFound } from "../http/errors.js";
 import type { Metrics } from "../metrics.js";
 import type { Broker } from "../ports/broker.js";
 import {
@@ -19,6 +19,8 @@ export interface HubOptions {
   now?: () => number;
   /** Bound of a first viewer's wait for its channel's subscription, ms. */
   subscribeTimeoutMs?: number;
+  /** How long streams of a session lost with the store's data stay open, ms (LOST_SESSION_GRACE_SECONDS; default 1 day). */
+  lostSessionGraceMs?: number;
 }
 
 /** Timers are capped (setTimeout overflows past ~24.8 days); a capped timer just checks again. */
@@ -26,12 +28,17 @@ const MAX_TIMER_MS = 60 * 60 * 1000;
 /** Expiry is checked a little after the deadline, so the store has surely dropped the key. */
 const EXPIRY_SLACK_MS = 250;
 const EXPIRY_RETRY_MS = 5_000;
+const DEFAULT_LOST_SESSION_GRACE_MS = 24 * 60 * 60 * 1000;
 
 interface Entry {
   channel: Channel;
   /** Settles once the channel is subscribed and holds the session's frame. */
   ready: Promise<void>;
   expiryTimer?: ReturnType<typeof setTimeout>;
+  /** The expiry that came with the current frame. */
+  expiresAt: number;
+  /** When a re-check first found the record lost (gone before its expiry, with no tombstone); cleared by a newer frame. */
+  lostAt?: number;
 }
 
 /** A viewer's place in a channel, from join until it leaves. */
@@ -49,7 +56,8 @@ export interface Membership {
  * with local viewers, whatever their number: subscribed on the first, unsubscribed after the
  * last; the first also reads the record. Frames are ordered by incarnation, then version, so an
  * older frame (a late echo, a stale replica) changes nothing, and a re-created session's frames
- * reach streams that are still open. Streams end when the session is deleted or expires.
+ * reach streams that are still open. Streams end when the session is deleted or expires; a
+ * session lost with the store's data keeps its streams open for a grace (`lost`).
  */
 export class Hub {
   private readonly channels = new Map<string, Entry>();
@@ -87,7 +95,7 @@ export class Hub {
   }
 
   /** Stores a new session and announces it; false when the id is taken. */
-  async create(record: SessionRecord, ttlSeconds: number): Promise<boolean> {
+  async create(record: SessionRecord, ttlSeconds: number | null): Promise<boolean> {
     const created = await this.unlessFull(this.store.create(record, ttlSeconds, frameMessage(record)));
     if (created) this.published(record);
     return created;
@@ -167,7 +175,7 @@ export class Hub {
   }
 
   private open(id: string): Entry {
-    const entry: Entry = { channel: new Channel(id), ready: Promise.resolve() };
+    const entry: Entry = { channel: new Channel(id), ready: Promise.resolve(), expiresAt: Number.POSITIVE_INFINITY };
     this.channels.set(id, entry);
     entry.ready = this.load(entry);
     // Joiners see the failure; an unawaited rejection must not surface as unhandled.
@@ -181,9 +189,9 @@ export class Hub {
     try {
       await this.broker.subscribe(id);
       if (entry.channel.current) return;
-      const record = await this.store.get(id);
-      if (!record) throw notFound(`session ${id}`);
-      this.offer(entry, frameIdOf(record), record.frame, record.expiresAt);
+      const found = await this.store.lookup(id);
+      if (found.state !== "live") throw new SessionNotFound(id, found.state === "deleted");
+      this.offer(entry, frameIdOf(found.record), found.record.frame, found.record.expiresAt);
     } catch (error) {
       // Later joiners start afresh instead of inheriting this failure.
       if (this.channels.get(id) === entry) {
@@ -216,9 +224,11 @@ export class Hub {
     this.end(entry);
   }
 
-  /** Makes the frame current if it is newer; only then may it move the expiry. */
+  /** Makes the frame current if it is newer; only then may it move the expiry (and end a loss: the session is back). */
   private offer(entry: Entry, id: FrameId, frame: string, expiresAt: number): void {
-    if (entry.channel.offer(id, frame)) this.scheduleExpiry(entry, expiresAt);
+    if (!entry.channel.offer(id, frame)) return;
+    entry.lostAt = undefined;
+    this.scheduleExpiry(entry, expiresAt);
   }
 
   /** A change this process stored: local viewers get it right after the writer's answer, without waiting for the echo. */
@@ -243,32 +253,57 @@ export class Hub {
   }
 
   private scheduleExpiry(entry: Entry, expiresAt: number): void {
+    entry.expiresAt = expiresAt;
+    this.recheckAt(entry, expiresAt + EXPIRY_SLACK_MS);
+  }
+
+  private recheckAt(entry: Entry, at: number): void {
     clearTimeout(entry.expiryTimer);
-    const delay = expiresAt - this.now() + EXPIRY_SLACK_MS;
+    const delay = at - this.now();
     if (!Number.isFinite(delay)) return;
     entry.expiryTimer = setTimeout(() => void this.refresh(entry), Math.min(Math.max(delay, 0), MAX_TIMER_MS));
   }
 
   /**
-   * Re-reads the record: after a reconnect (announcements made meanwhile are lost) and when the
-   * session should have expired. A missing record ends the streams.
+   * Re-reads the record: after a reconnect (announcements made meanwhile are lost), when the
+   * session should have expired, and when a lost session's grace is over. A deleted session (its
+   * tombstone names this incarnation or a later one) or an expired one ends the streams; a lost one
+   * does not, yet (`lost`).
    */
   private async refresh(entry: Entry): Promise<void> {
     const id = entry.channel.id;
     if (this.channels.get(id) !== entry) return;
     try {
-      const record = await this.store.get(id);
+      const found = await this.store.lookup(id);
       if (this.channels.get(id) !== entry) return;
-      if (!record) return this.end(entry);
       const current = entry.channel.current;
+      if (found.state === "deleted" && !(current && current.id.incarnation > found.incarnation)) return this.end(entry);
+      if (found.state !== "live") return this.lost(entry);
+      const { record } = found;
       const recordId = frameIdOf(record);
       if (!current || compareFrameIds(recordId, current.id) >= 0) entry.channel.offer(recordId, record.frame);
+      entry.lostAt = undefined;
       this.scheduleExpiry(entry, record.expiresAt);
     } catch (error) {
       this.options.onError(error);
       clearTimeout(entry.expiryTimer);
       entry.expiryTimer = setTimeout(() => void this.refresh(entry), EXPIRY_RETRY_MS);
     }
+  }
+
+  /**
+   * The record is gone, but not by a delete (no tombstone, or one of an older incarnation than on
+   * screen): expired, if its expiry has passed; otherwise lost with the store's data (restarted
+   * empty, evicted, failed over). Lost streams keep their last frame and their subscription, so a
+   * re-created session (a later incarnation) reaches them; they end at the expiry they knew or when
+   * the grace since the loss was first seen is over, whichever comes first.
+   */
+  private lost(entry: Entry): void {
+    const now = this.now();
+    entry.lostAt ??= now;
+    const deadline = Math.min(entry.expiresAt, entry.lostAt + (this.options.lostSessionGraceMs ?? DEFAULT_LOST_SESSION_GRACE_MS));
+    if (now >= deadline) return this.end(entry);
+    this.recheckAt(entry, deadline);
   }
 }
 

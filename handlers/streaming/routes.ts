@@ -5,6 +5,7 @@ import { notFound } from "../http/errors.js";
 import { SVG_SECURITY_HEADERS } from "../http/respond.js";
 import { parseSessionId } from "../sessions/ids.js";
 import { newBoundary, streamContentType } from "./multipart.js";
+import type { EventStreams } from "./event-viewer.js";
 import { directResponse, readableOutlet, type DirectStreams, type Outlet, type OutletEvents } from "./outlet.js";
 import { snapshotResponse } from "./snapshots.js";
 import { isTopLevelNavigation, parseStreamOptions } from "./stream-options.js";
@@ -17,9 +18,10 @@ export interface HostHooks {
   clientAddress?: string;
 }
 
-/** What the stream route needs besides the app's context: who may open another stream. */
+/** What the stream routes need besides the app's context: who may open another stream, and the open event streams. */
 export interface StreamingContext extends AppContext {
   streams: StreamAdmission;
+  events: EventStreams;
 }
 
 const STREAM_HEADERS = {

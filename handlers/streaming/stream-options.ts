@@ -33,10 +33,15 @@ function milliseconds(query: URLSearchParams, name: string, fallback: number, mi
 /** Link unfurlers and image proxies that cannot hold a stream open; they get a snapshot. */
 const BOT_AGENTS = /github-camo|camo-|slackbot|twitterbot|facebookexternalhit|discordbot|telegrambot|linkedinbot|googleimageproxy/i;
 
+/** `keep_alive=MS`, of /stream and /events alike. */
+export function keepAliveOption(query: URLSearchParams, limits: Limits): number {
+  return milliseconds(query, "keep_alive", limits.keepAliveMs, limits.minKeepAliveMs, limits.maxKeepAliveMs);
+}
+
 export function parseStreamOptions(url: URL, request: Request, limits: Limits): StreamOptions {
   const query = url.searchParams;
   return {
-    keepAliveMs: milliseconds(query, "keep_alive", limits.keepAliveMs, limits.minKeepAliveMs, limits.maxKeepAliveMs),
+    keepAliveMs: keepAliveOption(query, limits),
     doubleFrame: flag(query, "double_frame"),
     delayedStartMs: milliseconds(query, "delayed_start", 0, 0, limits.maxDelayedStartMs),
     asBot: flag(query, "as_bot") || BOT_AGENTS.test(request.headers.get("user-agent") ?? ""),

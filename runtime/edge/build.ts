@@ -12,11 +12,14 @@
  *   HarfBuzz's Emscripten loader through its `instantiateWasm` hook.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const outdir = `${root}dist/edge`;
+/** `--outdir DIR` builds elsewhere (a test that must not race another build of dist/edge). */
+const outdirFlag = process.argv.indexOf("--outdir");
+const outdir = outdirFlag > 0 && process.argv[outdirFlag + 1] ? process.argv[outdirFlag + 1]! : `${root}dist/edge`;
 
 /** The one call of HarfBuzz's Emscripten factory, and its embedded wasm, in satori/standalone. */
 const FACTORY_CALL = "cf().then(";
@@ -45,7 +48,7 @@ function satoriHarfbuzz(): Plugin {
           FACTORY_CALL,
           "cf({instantiateWasm(imports,done){WebAssembly.instantiate(__harfbuzzWasm,imports).then(instance=>done(instance,__harfbuzzWasm));return{}}}).then(",
         );
-        return { contents: `import __harfbuzzWasm from "./harfbuzz.wasm";\n${source}`, loader: "js", resolveDir: outdir };
+        return { contents: `import __harfbuzzWasm from "./harfbuzz.wasm";\n${source}`, loader: "js", resolveDir: dirname(args.path) };
       });
       build.onResolve({ filter: /^\.\/harfbuzz\.wasm$/ }, () => ({ path: "./harfbuzz.wasm", external: true }));
     },

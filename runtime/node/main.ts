@@ -34,10 +34,21 @@ try {
 const { maxConnections, maxStreams } = running.budget;
 log.info({ url: running.url, store: ports.store.kind, config: redactedConfig(config), maxConnections, maxStreams }, "listening");
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    log.info({ signal }, "shutting down");
-    running.shutdown().then(
+/**
+ * SIGTERM is how Kubernetes, Docker and systemd stop a replica: it drains (DRAIN_SECONDS), since
+ * its image streams cannot reconnect. SIGINT is a person at a terminal (Ctrl-C): it stops within
+ * SHUTDOWN_GRACE_MS. A second signal cuts a drain short (the grace still applies); a third exits
+ * at once.
+ */
+const { drainSeconds } = config;
+const server = running;
+let signals = 0;
+function stop(signal: NodeJS.Signals): void {
+  signals++;
+  if (signals === 1) {
+    const drain = signal === "SIGTERM" && drainSeconds > 0;
+    log.info({ signal, drain }, "shutting down");
+    (drain ? server.drain() : server.shutdown()).then(
       () => {
         log.info("stopped");
         process.exit(0);
@@ -47,5 +58,13 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
         process.exit(1);
       },
     );
-  });
+  } else if (signals === 2) {
+    log.info({ signal }, "second signal: stopping without the rest of the drain");
+    void server.shutdown();
+  } else {
+    log.warn({ signal }, "third signal: exiting now");
+    process.exit(1);
+  }
 }
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

@@ -19,9 +19,21 @@ export interface RunningServer {
   url: string;
   /** The connection and stream caps in force (connection-budget.ts). */
   budget: ConnectionBudget;
-  /** Graceful stop: not ready, end streams with their final boundary, close within the grace period. */
+  /**
+   * SIGTERM: not ready, no new streams, event streams told to reconnect elsewhere; image streams
+   * keep receiving frames until they have all closed or DRAIN_SECONDS pass; then `shutdown`.
+   * Resolves when the process may exit.
+   */
+  drain(): Promise<void>;
+  /**
+   * Graceful stop: not ready, end streams with their final boundary, close within the grace
+   * period. Called during a drain it cuts the drain short.
+   */
   shutdown(): Promise<void>;
 }
+
+/** How often a drain checks whether its last image stream has closed. */
+const DRAIN_POLL_MS = 200;
 
 /**
  * A failed request is logged once, as one line: a store outage by its message (the connection's
@@ -96,6 +108,7 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
     onError: (error) => logFailure(log, error),
   });
   metrics.watch(app.hub);
+  let draining: Promise<void> | undefined;
   const listener = getRequestListener(
     async (request, env) => {
       const { incoming, outgoing } = env as HttpBindings;
@@ -104,7 +117,8 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
         clientAddress: incoming.socket.remoteAddress,
       });
       if (wasSentDirectly(response)) return RESPONSE_ALREADY_SENT;
-      if (CLOSING_STATUSES.has(response.status)) response.headers.set("Connection", "close");
+      // While draining, clients that keep connections open (proxies, API callers) move them to a ready replica.
+      if (CLOSING_STATUSES.has(response.status) || draining) response.headers.set("Connection", "close");
       return response;
     },
     { hostname: config.host },
@@ -130,9 +144,31 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${address.port}`;
 
+  let cutDrainShort = () => {};
+  const drain = () =>
+    (draining ??= (async () => {
+      const started = performance.now();
+      const open = app.drain();
+      log.info({ drainSeconds: config.drainSeconds, ...open }, "draining: not ready, no new streams, event streams told to reconnect");
+      // The streams still open are counted when the drain ends: a second signal ends them right after.
+      const over = await new Promise<{ outcome: "closed" | "timeout" | "cut short"; streams: number }>((resolve) => {
+        const finish = (outcome: "closed" | "timeout" | "cut short") => {
+          clearTimeout(timer);
+          clearInterval(poll);
+          resolve({ outcome, streams: app.hub.viewerCount });
+        };
+        const timer = setTimeout(() => finish("timeout"), config.drainSeconds * 1000);
+        const poll = setInterval(() => app.hub.viewerCount === 0 && finish("closed"), DRAIN_POLL_MS);
+        cutDrainShort = () => finish("cut short");
+        if (app.hub.viewerCount === 0) finish("closed");
+      });
+      log.info({ ...over, ms: Math.round(performance.now() - started) }, "drain over");
+      await shutdown();
+    })());
   let stopping: Promise<void> | undefined;
-  const shutdown = () =>
-    (stopping ??= (async () => {
+  const shutdown = () => {
+    cutDrainShort();
+    return (stopping ??= (async () => {
       app.shutdown();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -152,5 +188,6 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
       await Promise.all(closing);
       await renderers.close();
     })());
-  return { app, server, url, budget, shutdown };
+  };
+  return { app, server, url, budget, drain, shutdown };
 }

@@ -19,6 +19,8 @@ export function validatePrefix(prefix: string): string {
 
 export const sessionKey = (prefix: string, id: string): string => `${prefix}session:${id}`;
 export const channelKey = (prefix: string, channel: string): string => `${prefix}channel:${channel}`;
+/** A deleted session's tombstone: the incarnation deleted, kept TOMBSTONE_SECONDS (handlers/ports/session-store.ts). */
+export const tombstoneKey = (prefix: string, id: string): string => `${prefix}deleted:${id}`;
 
 /** The session id a channel key names, or null for a key outside this prefix. */
 export function channelOf(prefix: string, key: string): string | null {

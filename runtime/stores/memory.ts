@@ -10,12 +10,14 @@
 import {
   AppError,
   LEGACY_INCARNATION_FACTOR,
+  TOMBSTONE_SECONDS,
   assertAnnouncement,
   parseStoredRecord,
   type Broker,
   type BrokerListener,
   type CommitOptions,
   type CommitResult,
+  type SessionLookup,
   type SessionRecord,
   type SessionStore,
 } from "../../handlers/index.js";
@@ -50,12 +52,25 @@ interface Entry {
   bytes: number;
   incarnation: number;
   version: number;
+  /** Epoch ms; Infinity for a session without expiry. */
   expiresAt: number;
+}
+
+/** A deleted session's tombstone: the incarnation deleted, until when it is kept. */
+interface Tombstone {
+  incarnation: number;
+  until: number;
 }
 
 export class MemoryStore implements SessionStore {
   readonly kind = "memory";
   private readonly records = new Map<string, Entry>();
+  /**
+   * Oldest first (all live equally long). At most `maxSessions` of them: past that the oldest goes,
+   * so deleting sessions cannot grow the heap; a lost tombstone only turns a missed delete back
+   * into a loss, and this store's brokers never miss an announcement anyway.
+   */
+  private readonly tombstones = new Map<string, Tombstone>();
   private readonly brokers = new Set<MemoryBroker>();
   private readonly now: () => number;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
@@ -91,24 +106,33 @@ export class MemoryStore implements SessionStore {
     return entry ? parseStoredRecord(entry.json) : null;
   }
 
-  async create(record: SessionRecord, ttlSeconds: number, announcement: string): Promise<boolean> {
-    assertTtlSeconds(ttlSeconds);
+  async lookup(id: string): Promise<SessionLookup> {
+    const record = await this.get(id);
+    if (record) return { state: "live", record };
+    const tombstone = this.tombstones.get(id);
+    if (tombstone && tombstone.until > this.now()) return { state: "deleted", incarnation: tombstone.incarnation };
+    return { state: "missing" };
+  }
+
+  async create(record: SessionRecord, ttlSeconds: number | null, announcement: string): Promise<boolean> {
+    if (ttlSeconds !== null) assertTtlSeconds(ttlSeconds);
     assertAnnouncement(announcement);
     if (this.live(record.id)) return false;
-    const entry = this.entry(record, this.now() + ttlSeconds * 1000);
+    const entry = this.entry(record, this.expiry(ttlSeconds));
     this.admit(entry.bytes, 1);
     this.put(record.id, entry);
+    this.tombstones.delete(record.id);
     this.announce(record.id, announcement);
     return true;
   }
 
   async commit(record: SessionRecord, options: CommitOptions, announcement: string): Promise<CommitResult> {
-    if (options.ttlSeconds !== undefined) assertTtlSeconds(options.ttlSeconds);
+    if (typeof options.ttlSeconds === "number") assertTtlSeconds(options.ttlSeconds);
     assertAnnouncement(announcement);
     const current = this.live(record.id);
     if (!current) return "missing";
     if (current.incarnation !== options.expect.incarnation || current.version !== options.expect.version) return "conflict";
-    const expiresAt = options.ttlSeconds === undefined ? current.expiresAt : this.now() + options.ttlSeconds * 1000;
+    const expiresAt = options.ttlSeconds === undefined ? current.expiresAt : this.expiry(options.ttlSeconds);
     const entry = this.entry(record, expiresAt);
     // Only growth can overflow: a write that keeps or shrinks the record is taken even when full.
     if (entry.bytes > current.bytes) {
@@ -125,6 +149,7 @@ export class MemoryStore implements SessionStore {
     const current = this.live(id);
     if (!current || current.incarnation !== incarnation) return false;
     this.drop(id);
+    this.bury(id, incarnation);
     this.announce(id, announcement);
     return true;
   }
@@ -134,6 +159,20 @@ export class MemoryStore implements SessionStore {
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
     for (const broker of this.brokers) void broker.close();
+  }
+
+  /** A TTL as an expiry time: null is none (Infinity). */
+  private expiry(ttlSeconds: number | null): number {
+    return ttlSeconds === null ? Number.POSITIVE_INFINITY : this.now() + ttlSeconds * 1000;
+  }
+
+  private bury(id: string, incarnation: number): void {
+    this.tombstones.delete(id);
+    this.tombstones.set(id, { incarnation, until: this.now() + TOMBSTONE_SECONDS * 1000 });
+    for (const oldest of this.tombstones.keys()) {
+      if (this.tombstones.size <= this.maxSessions) break;
+      this.tombstones.delete(oldest);
+    }
   }
 
   private announce(channel: string, payload: string): void {
@@ -191,6 +230,11 @@ export class MemoryStore implements SessionStore {
     const now = this.now();
     for (const [id, entry] of this.records) {
       if (entry.expiresAt <= now) this.drop(id);
+    }
+    // Buried in order, each for as long: the first one still kept ends the sweep.
+    for (const [id, tombstone] of this.tombstones) {
+      if (tombstone.until > now) break;
+      this.tombstones.delete(id);
     }
   }
 }

@@ -8,14 +8,16 @@
 import {
   AppError,
   StoreUnavailableError,
+  TOMBSTONE_SECONDS,
   assertAnnouncement,
   parseStoredRecord,
   type CommitOptions,
   type CommitResult,
+  type SessionLookup,
   type SessionRecord,
   type SessionStore,
 } from "../../handlers/index.js";
-import { DEFAULT_PREFIX, assertTtlSeconds, channelKey, sessionKey, validatePrefix } from "./keys.js";
+import { DEFAULT_PREFIX, assertTtlSeconds, channelKey, sessionKey, tombstoneKey, validatePrefix } from "./keys.js";
 import { COMMIT_LUA, CREATE_LUA, DELETE_LUA } from "./session-scripts.js";
 
 /** The few commands the store needs; a transport answers them or throws. */
@@ -74,12 +76,25 @@ export class RedisSessionStore implements SessionStore {
     return record;
   }
 
-  async create(record: SessionRecord, ttlSeconds: number, announcement: string): Promise<boolean> {
-    assertTtlSeconds(ttlSeconds);
+  /**
+   * Two GETs only when the record is missing. A create between them (which removes the tombstone)
+   * makes a live session read as missing, which the hub treats as a loss and re-reads later; a
+   * delete between them cannot be missed, since its script writes the tombstone as it deletes.
+   */
+  async lookup(id: string): Promise<SessionLookup> {
+    const record = await this.get(id);
+    if (record) return { state: "live", record };
+    const tombstone = await this.run("GET", () => this.commands.get(tombstoneKey(this.prefix, id)));
+    const incarnation = tombstone === null ? Number.NaN : Number(tombstone);
+    return Number.isSafeInteger(incarnation) ? { state: "deleted", incarnation } : { state: "missing" };
+  }
+
+  async create(record: SessionRecord, ttlSeconds: number | null, announcement: string): Promise<boolean> {
+    if (ttlSeconds !== null) assertTtlSeconds(ttlSeconds);
     assertAnnouncement(announcement);
-    const reply = await this.script(CREATE_LUA, [sessionKey(this.prefix, record.id)], [
+    const reply = await this.script(CREATE_LUA, [sessionKey(this.prefix, record.id), tombstoneKey(this.prefix, record.id)], [
       JSON.stringify(record),
-      String(ttlSeconds),
+      ttlSeconds === null ? "" : String(ttlSeconds),
       channelKey(this.prefix, record.id),
       announcement,
     ]);
@@ -87,13 +102,14 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async commit(record: SessionRecord, options: CommitOptions, announcement: string): Promise<CommitResult> {
-    if (options.ttlSeconds !== undefined) assertTtlSeconds(options.ttlSeconds);
+    const { ttlSeconds } = options;
+    if (typeof ttlSeconds === "number") assertTtlSeconds(ttlSeconds);
     assertAnnouncement(announcement);
     const reply = await this.script(COMMIT_LUA, [sessionKey(this.prefix, record.id)], [
       JSON.stringify(record),
       String(options.expect.incarnation),
       String(options.expect.version),
-      options.ttlSeconds === undefined ? "" : String(options.ttlSeconds),
+      ttlSeconds === undefined ? "" : ttlSeconds === null ? "none" : String(ttlSeconds),
       channelKey(this.prefix, record.id),
       announcement,
     ]);
@@ -103,10 +119,11 @@ export class RedisSessionStore implements SessionStore {
 
   async delete(id: string, incarnation: number, announcement: string): Promise<boolean> {
     assertAnnouncement(announcement);
-    const reply = await this.script(DELETE_LUA, [sessionKey(this.prefix, id)], [
+    const reply = await this.script(DELETE_LUA, [sessionKey(this.prefix, id), tombstoneKey(this.prefix, id)], [
       String(incarnation),
       channelKey(this.prefix, id),
       announcement,
+      String(TOMBSTONE_SECONDS),
     ]);
     return reply === 1;
   }

@@ -1,4 +1,6 @@
 /** A test-side multipart/x-mixed-replace reader: yields each part once the next delimiter arrives. */
+import { conditions } from "./conditions.js";
+
 export interface StreamReader {
   /** Bytes received before the first boundary. */
   preambleBytes(): number;
@@ -22,10 +24,7 @@ export function readMultipart(response: Response): StreamReader {
   let closed = false;
   let finished = false;
   let consumed = 0;
-  const waiters = new Set<() => void>();
-  const wake = () => {
-    for (const waiter of waiters) waiter();
-  };
+  const { wake, until: waitUntil } = conditions();
 
   function parse() {
     if (preamble < 0) {
@@ -67,21 +66,7 @@ export function readMultipart(response: Response): StreamReader {
     wake();
   })();
 
-  const waitFor = (ready: () => boolean, timeoutMs: number, what: string) =>
-    new Promise<void>((resolve, reject) => {
-      if (ready()) return resolve();
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const check = () => {
-        if (!ready()) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve();
-      };
-      waiters.add(check);
-    });
+  const waitFor = (ready: () => boolean, timeoutMs: number, what: string) => waitUntil(ready, timeoutMs, () => what);
 
   return {
     frames,

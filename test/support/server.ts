@@ -22,11 +22,15 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** The real entry point (runtime/node/main.ts) as a child process, as a replica would run. */
+/**
+ * The real entry point (runtime/node/main.ts) as a child process, as a replica would run. Without
+ * a DRAIN_SECONDS of its own it stops on SIGTERM without a drain, so `stop()` is prompt even with
+ * streams open; test/drain.test.ts sets it.
+ */
 export async function spawnServer(env: Record<string, string> = {}, args: string[] = []): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "runtime/node/main.ts", ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", DRAIN_SECONDS: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: string[] = [];

@@ -1,60 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NO_METRICS } from "../../handlers/metrics.js";
 import type { SessionRecord } from "../../handlers/sessions/record.js";
-import type { Part, Viewer } from "../../handlers/streaming/channel.js";
 import { Hub } from "../../handlers/streaming/hub.js";
 import { endMessage, frameMessage } from "../../handlers/streaming/message.js";
-import type { Broker, BrokerListener } from "../../handlers/ports/broker.js";
 import { MemoryStore } from "../../runtime/stores/memory.js";
+import { HOUR, record as baseRecord, RecordingViewer, ScriptedBroker } from "./support/hub-doubles.js";
 
-class RecordingViewer implements Viewer {
-  frames: string[] = [];
-  ended = false;
-  deliver(part: Part) {
-    this.frames.push(part.svg);
-  }
-  end() {
-    this.ended = true;
-  }
-}
-
-const HOUR = 3_600_000;
-
-function record(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
-  const now = Date.now();
-  return {
-    id,
-    template: "<svg>{{ n }}</svg>",
-    args: {},
-    frame: "<svg>1</svg>",
-    incarnation: 5_000,
-    version: 1,
-    tokenHash: "ab".repeat(32),
-    createdAt: now,
-    updatedAt: now,
-    expiresAt: now + HOUR,
-    ...overrides,
-  };
-}
-
-/** A broker that delivers only what a test hands it: late echoes, or nothing at all. */
-class ScriptedBroker implements Broker {
-  private listener: BrokerListener | undefined;
-  readonly subscribed = new Set<string>();
-  listen(listener: BrokerListener) {
-    this.listener = listener;
-  }
-  async subscribe(channel: string) {
-    this.subscribed.add(channel);
-  }
-  async unsubscribe(channel: string) {
-    this.subscribed.delete(channel);
-  }
-  async close() {}
-  deliver(channel: string, payload: string) {
-    this.listener?.message(channel, payload);
-  }
-}
 
 function setup() {
   const store = new MemoryStore();
@@ -74,6 +25,8 @@ async function watched(store: MemoryStore, hub: Hub, first: SessionRecord) {
 
 /** Lets queued announcements and the post-answer hand-off run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+const record = (id: string, overrides: Partial<SessionRecord> = {}) => baseRecord(id, { incarnation: 5_000, ...overrides });
 
 describe("the hub's keep-alive timers", () => {
   beforeEach(() => vi.useFakeTimers());
