@@ -3,7 +3,9 @@
 # The server supports Node.js 20 and later; the image uses the current LTS line.
 ARG NODE_IMAGE=node:24-alpine
 
-FROM ${NODE_IMAGE} AS build
+# The build stage runs on the builder's own platform: its output (JavaScript) is the same for every
+# target, so a multi-platform build (amd64 + arm64) compiles once, natively, not under emulation.
+FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund

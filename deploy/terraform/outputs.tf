@@ -14,6 +14,11 @@ output "namespace" {
   value       = module.manifests.namespace
 }
 
+output "name" {
+  description = "Name of the server's objects (NAME; the Redis objects are NAME-redis)."
+  value       = module.manifests.name
+}
+
 output "service_url" {
   description = "The server's address inside the cluster."
   value       = module.manifests.service_url

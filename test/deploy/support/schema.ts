@@ -8,10 +8,13 @@
  */
 import { join } from "node:path";
 import ts from "typescript";
-import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { Service as KnativeService } from "@kubernetes-models/knative/serving.knative.dev/v1/Service";
@@ -32,7 +35,14 @@ const SCHEMAS: Record<string, Schema> = {
   "v1/Service": { model: Service, module: "kubernetes-models/v1/Service", type: "IService" },
   "apps/v1/Deployment": { model: Deployment, module: "kubernetes-models/apps/v1/Deployment", type: "IDeployment" },
   "policy/v1/PodDisruptionBudget": { model: PodDisruptionBudget, module: "kubernetes-models/policy/v1/PodDisruptionBudget", type: "IPodDisruptionBudget" },
+  "v1/PersistentVolumeClaim": { model: PersistentVolumeClaim, module: "kubernetes-models/v1/PersistentVolumeClaim", type: "IPersistentVolumeClaim" },
+  "autoscaling/v2/HorizontalPodAutoscaler": {
+    model: HorizontalPodAutoscaler,
+    module: "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler",
+    type: "IHorizontalPodAutoscaler",
+  },
   "networking.k8s.io/v1/Ingress": { model: Ingress, module: "kubernetes-models/networking.k8s.io/v1/Ingress", type: "IIngress" },
+  "networking.k8s.io/v1/NetworkPolicy": { model: NetworkPolicy, module: "kubernetes-models/networking.k8s.io/v1/NetworkPolicy", type: "INetworkPolicy" },
   "serving.knative.dev/v1/Service": { model: KnativeService, module: "@kubernetes-models/knative/serving.knative.dev/v1/Service", type: "IService" },
 };
 

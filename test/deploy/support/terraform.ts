@@ -11,6 +11,7 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { KubeObject } from "./kustomize.js";
+import { SECRET_INPUTS, type Configuration, type SecretKnob } from "./matrix.js";
 import { deployDir, run, terraformEnv } from "./tools.js";
 
 export const terraformDir = join(deployDir, "terraform");
@@ -123,4 +124,132 @@ export async function appliedObjects(dir: string): Promise<Record<string, KubeOb
   };
   visit((JSON.parse(stdout) as { values: { root_module: Module } }).values.root_module);
   return applied;
+}
+
+/** A configuration's secret inputs as Terraform variables (TF_VAR_… / tfvars names). */
+export const terraformSecrets = (configuration: Configuration): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(configuration.secrets).map(([knob, value]) => [SECRET_INPUTS[knob as SecretKnob].terraform, value]),
+  );
+
+/**
+ * Every input of a variables.tf as a path: a variable's name, and for a variable of object type
+ * each attribute (`ingress.tls.enabled`), however deep; maps, lists and `any` are one input each
+ * (their entries are the user's). Reads the `type =` expressions with a small parser of
+ * Terraform's type constraints, `optional(TYPE, DEFAULT)` included.
+ */
+export function terraformInputPaths(hcl: string): string[] {
+  const paths: string[] = [];
+  for (const match of hcl.matchAll(/^variable\s+"([^"]+)"\s*\{/gm)) {
+    const name = match[1]!;
+    const body = hcl.slice(match.index + match[0].length, blockEnd(hcl, match.index + match[0].length - 1));
+    const typeAt = /^\s*type\s*=\s*/m.exec(body);
+    if (!typeAt) throw new Error(`variable "${name}" has no type`);
+    const type = new TypeParser(body, typeAt.index + typeAt[0].length).type();
+    paths.push(...leafPaths(name, type));
+  }
+  return paths.sort();
+}
+
+type TypeTree = { object: Record<string, TypeTree> } | { leaf: string };
+
+const leafPaths = (path: string, type: TypeTree): string[] =>
+  "object" in type ? Object.entries(type.object).flatMap(([name, attribute]) => leafPaths(`${path}.${name}`, attribute)) : [path];
+
+/** Index of the `}` closing the `{` at `open`, strings and comments skipped. */
+function blockEnd(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') i = stringEnd(text, i);
+    else if (char === "#") i = text.indexOf("\n", i);
+    else if (char === "{") depth++;
+    else if (char === "}" && --depth === 0) return i;
+    if (i < 0) break;
+  }
+  throw new Error("unbalanced braces in variables.tf");
+}
+
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === "\\") i++;
+    else if (text[i] === '"') return i;
+  }
+  throw new Error("unterminated string in variables.tf");
+}
+
+class TypeParser {
+  constructor(
+    private readonly text: string,
+    private at: number,
+  ) {}
+
+  type(): TypeTree {
+    const name = this.word();
+    if (["string", "number", "bool", "any"].includes(name)) return { leaf: name };
+    this.expect("(");
+    let result: TypeTree;
+    if (name === "object") {
+      this.expect("{");
+      const attributes: Record<string, TypeTree> = {};
+      while (this.peek() !== "}") {
+        const attribute = this.word();
+        this.expect("=");
+        attributes[attribute] = this.type();
+        if (this.peek() === ",") this.at++;
+      }
+      this.expect("}");
+      result = { object: attributes };
+    } else if (name === "optional") {
+      result = this.type();
+      if (this.peek() === ",") this.skipExpression();
+    } else if (["list", "set", "map", "tuple"].includes(name)) {
+      this.skipExpression();
+      result = { leaf: name };
+    } else {
+      throw new Error(`unknown type constraint ${name} in variables.tf`);
+    }
+    this.expect(")");
+    return result;
+  }
+
+  /** Skips to the `)` that closes the current call (not consuming it), e.g. a default value. */
+  private skipExpression(): void {
+    let depth = 0;
+    for (; this.at < this.text.length; this.at++) {
+      const char = this.text[this.at]!;
+      if (char === '"') this.at = stringEnd(this.text, this.at);
+      else if ("([{".includes(char)) depth++;
+      else if (")]}".includes(char)) {
+        if (depth === 0) return;
+        depth--;
+      }
+    }
+  }
+
+  private skipSpace(): void {
+    for (;;) {
+      const space = /^(\s+|#[^\n]*)/.exec(this.text.slice(this.at));
+      if (!space) return;
+      this.at += space[0].length;
+    }
+  }
+
+  private peek(): string {
+    this.skipSpace();
+    return this.text[this.at] ?? "";
+  }
+
+  private word(): string {
+    this.skipSpace();
+    const word = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(this.text.slice(this.at));
+    if (!word) throw new Error(`expected a name in variables.tf at: ${this.text.slice(this.at, this.at + 40)}`);
+    this.at += word[0].length;
+    return word[0];
+  }
+
+  private expect(char: string): void {
+    if (this.peek() !== char) throw new Error(`expected "${char}" in variables.tf at: ${this.text.slice(this.at, this.at + 40)}`);
+    this.at++;
+  }
 }

@@ -5,7 +5,10 @@ module "realtime_svg" {
 
   namespace = "images"
   replicas  = 3
-  image     = "registry.example.com/team/realtime-svg:0.2.0"
+  image = {
+    repository = "registry.example.com/team/realtime-svg"
+    tag        = "0.2.0"
+  }
   resources = {
     requests = { cpu = "250m", memory = "256Mi" }
     limits   = { cpu = "1", memory = "1Gi" }

@@ -3,8 +3,10 @@
 module "realtime_svg" {
   source = "../.."
 
-  in_cluster_redis = false
-  redis_host       = "redis.example.internal"
-  redis_port       = 6380
-  redis_password   = var.redis_password
+  redis = {
+    enabled = false
+    host    = "redis.example.internal"
+    port    = 6380
+  }
+  redis_password = var.redis_password
 }

@@ -3,6 +3,6 @@
 module "realtime_svg" {
   source = "../.."
 
-  in_cluster_redis = false
-  redis_url        = var.redis_url
+  redis     = { enabled = false }
+  redis_url = var.redis_url
 }

@@ -1,5 +1,5 @@
-# Public HTTPS through ingress-nginx, with the streaming annotations and one of your own.
-# Same objects as deploy/kubectl/overlays/ingress.
+# Public HTTPS through ingress-nginx, with the streaming annotations and one of your own; the
+# in-cluster Redis keeps no data (no persistence). Same objects as deploy/kubectl/overlays/ingress.
 module "realtime_svg" {
   source = "../.."
 
@@ -7,9 +7,12 @@ module "realtime_svg" {
     PUBLIC_URL = "https://img.example.com"
   }
   ingress = {
-    enabled         = true
-    host            = "img.example.com"
-    tls_secret_name = "realtime-svg-tls"
+    enabled = true
+    host    = "img.example.com"
+    tls = {
+      enabled     = true
+      secret_name = "realtime-svg-tls"
+    }
     annotations = {
       "cert-manager.io/cluster-issuer" = "letsencrypt"
     }

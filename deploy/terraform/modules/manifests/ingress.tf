@@ -1,4 +1,4 @@
-# An Ingress for ingress-nginx with what a long-lived stream needs.
+# An Ingress with what a long-lived stream needs through ingress-nginx.
 locals {
   # Pass each frame on at once and keep quiet streams open: the read timeout counts the gap
   # between two reads, and keep-alive frames come every KEEP_ALIVE_MS (25 s by default).
@@ -18,15 +18,18 @@ locals {
       annotations = merge(local.streaming_annotations, var.ingress.annotations)
     }
     spec = merge(
-      { for key, value in { ingressClassName = var.ingress.class_name } : key => value if value != null },
-      { for key, value in { tls = [{ hosts = [var.ingress.host], secretName = var.ingress.tls_secret_name }] } : key => value if var.ingress.tls_secret_name != null },
+      { ingressClassName = var.ingress.class_name },
+      # The certificate Secret (yours, or cert-manager's) only with TLS: plain HTTP otherwise.
+      { for key, value in {
+        tls = [{ hosts = [var.ingress.host], secretName = coalesce(var.ingress.tls.secret_name, "${local.name}-tls") }]
+      } : key => value if var.ingress.tls.enabled },
       {
         rules = [{
           host = var.ingress.host
           http = {
             paths = [{
-              path     = "/"
-              pathType = "Prefix"
+              path     = var.ingress.path
+              pathType = var.ingress.path_type
               backend  = { service = { name = local.name, port = { name = "http" } } }
             }]
           }

@@ -14,12 +14,17 @@ output "namespace" {
   value       = var.namespace
 }
 
+output "name" {
+  description = "Name of the server's objects (NAME; the Redis objects are NAME-redis)."
+  value       = local.name
+}
+
 output "service_url" {
   description = "The server's address inside the cluster."
-  value       = var.knative.enabled ? "http://${local.name}.${var.namespace}.svc.cluster.local" : "http://${local.name}.${var.namespace}.svc.cluster.local:8080"
+  value       = var.knative.enabled ? "http://${local.name}.${var.namespace}.svc.cluster.local" : "http://${local.name}.${var.namespace}.svc.cluster.local:${var.service.port}"
 }
 
 output "public_url" {
   description = "The server's public base URL through the Ingress, or null without one."
-  value       = var.ingress.enabled ? "${var.ingress.tls_secret_name != null ? "https" : "http"}://${var.ingress.host}" : null
+  value       = var.ingress.enabled ? "${var.ingress.tls.enabled ? "https" : "http"}://${var.ingress.host}" : null
 }

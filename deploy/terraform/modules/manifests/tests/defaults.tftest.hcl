@@ -1,5 +1,5 @@
 # The module with no inputs: the objects of deploy/kubectl/overlays/default (test/deploy compares
-# them field by field; these assertions pin the issue's resource table).
+# them field by field; these assertions pin the design's resource table).
 
 run "defaults" {
   command = apply
@@ -23,13 +23,13 @@ run "defaults" {
   }
 
   assert {
-    condition     = output.manifests[4].spec.template.spec.containers[0].image == "ghcr.io/realtime-svg/realtime-svg:0.1.0"
-    error_message = "The default image is this project's own."
+    condition     = output.manifests[4].spec.template.spec.containers[0].image == "ghcr.io/realtime-svg/realtime-svg:0.1.0" && output.manifests[4].spec.template.spec.containers[0].imagePullPolicy == "IfNotPresent"
+    error_message = "The default image is this project's own, pulled when the node lacks it."
   }
 
   assert {
-    condition     = output.manifests[4].spec.template.spec.terminationGracePeriodSeconds * 1000 > 10000
-    error_message = "Kubernetes must wait longer than the server's SHUTDOWN_GRACE_MS (10 s)."
+    condition     = output.manifests[4].spec.template.spec.terminationGracePeriodSeconds == 320
+    error_message = "Kubernetes must wait longer than the server's drain and shutdown grace (DRAIN_SECONDS 300 s + SHUTDOWN_GRACE_MS 10 s), with a 10 s margin."
   }
 
   assert {
@@ -43,12 +43,17 @@ run "defaults" {
   }
 
   assert {
-    condition     = contains(output.manifests[2].spec.template.spec.containers[0].args, "noeviction") && output.manifests[2].spec.template.spec.containers[0].image == "redis:7-alpine"
-    error_message = "The in-cluster Redis is redis:7-alpine and never evicts sessions."
+    condition     = join(" ", output.manifests[2].spec.template.spec.containers[0].args) == "--save  --appendonly no --maxmemory 200mb --maxmemory-policy noeviction" && output.manifests[2].spec.template.spec.containers[0].image == "redis:7-alpine"
+    error_message = "The in-cluster Redis is redis:7-alpine without persistence, and never evicts sessions."
   }
 
   assert {
-    condition     = output.public_url == null && output.service_url == "http://realtime-svg.default.svc.cluster.local:8080"
+    condition     = jsonencode(output.manifests[2].spec.template.spec.containers[0].resources) == jsonencode({ requests = { cpu = "100m", memory = "128Mi" }, limits = { cpu = "200m", memory = "256Mi" } }) && output.manifests[2].spec.template.spec.securityContext.fsGroup == 999
+    error_message = "The in-cluster Redis requests 100m/128Mi, is limited to 200m/256Mi, and owns its volumes (fsGroup 999)."
+  }
+
+  assert {
+    condition     = output.public_url == null && output.service_url == "http://realtime-svg.default.svc.cluster.local:8080" && output.name == "realtime-svg"
     error_message = "Without an Ingress there is no public URL; the Service answers on 8080."
   }
 }
