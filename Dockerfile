@@ -12,6 +12,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no
 COPY tsconfig.json tsconfig.build.json ./
 COPY handlers ./handlers
 COPY runtime ./runtime
+# The web UI's sources: `npm run build` bundles them into dist/ui (ui/build.ts).
+COPY ui ./ui
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime

@@ -106,4 +106,19 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // ui/src/ is browser code (bundled by ui/build.ts): no Node built-in, no Node global.
+    files: ["ui/src/**/*.{ts,tsx}"],
+    languageOptions: { globals: { process: "off" } },
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: `'${name}' is a Node built-in; ui/src runs in the browser.` })),
+          patterns: [{ regex: "^node:", message: "ui/src runs in the browser." }],
+        },
+      ],
+      "no-restricted-globals": ["error", { globals: nodeGlobals, checkGlobalObject: true }],
+    },
+  },
 );

@@ -9,10 +9,12 @@ import { health, ready } from "./http/health.js";
 import { metricsRoute } from "./http/metrics-route.js";
 import { withPlaceholder } from "./http/placeholder.js";
 import { errorResponse, SVG_SECURITY_HEADERS } from "./http/respond.js";
-import { viewerPage } from "./http/viewer-page.js";
+import { uiAsset } from "./pages/assets.js";
+import { frontPage, notFoundPage, sessionPage, sessionsPage, studioPage, wantsHtml } from "./pages/routes.js";
 import type { AppOptions } from "./options.js";
 import type { Broker } from "./ports/broker.js";
 import { StoreUnavailableError, type SessionStore } from "./ports/session-store.js";
+import { previewFrame } from "./sessions/preview.js";
 import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions/routes.js";
 import { sessionEvents, sessionsEvents } from "./streaming/event-routes.js";
 import { EventStreams } from "./streaming/event-viewer.js";
@@ -66,6 +68,8 @@ const READ = { cors: "read" } as const;
 const IMAGE = { cors: "read", image: true } as const;
 const JSON_WRITE = { cors: "write", json: true } as const;
 const WRITE = { cors: "write" } as const;
+/** A JSON write answered with an image: the image's security headers on every answer. */
+const JSON_WRITE_IMAGE = { ...JSON_WRITE, image: true } as const;
 
 /** The whole HTTP surface, one route per line. Every GET route answers HEAD too. */
 const ROUTES: readonly Route[] = [
@@ -77,12 +81,17 @@ const ROUTES: readonly Route[] = [
   { method: "PUT", path: "/api/session/:id", handler: replaceSession, ...JSON_WRITE },
   { method: "PATCH", path: "/api/session/:id", handler: patchSession, ...JSON_WRITE },
   { method: "DELETE", path: "/api/session/:id", handler: deleteSession, ...WRITE },
+  { method: "POST", path: "/api/preview", handler: previewFrame, ...JSON_WRITE_IMAGE },
   { method: "GET", path: "/stream/:id", handler: withPlaceholder(streamSession, "svg"), ...IMAGE },
   { method: "GET", path: "/svg/:id", handler: withPlaceholder(snapshotSession, "svg"), ...IMAGE },
   { method: "GET", path: "/png/:id", handler: withPlaceholder(pngSession, "png"), ...IMAGE },
   { method: "GET", path: "/events/:id", handler: sessionEvents, ...READ },
   { method: "GET", path: "/events", handler: sessionsEvents, ...READ },
-  { method: "GET", path: "/session/:id", handler: viewerPage, ...READ },
+  { method: "GET", path: "/", handler: frontPage },
+  { method: "GET", path: "/new", handler: studioPage },
+  { method: "GET", path: "/session/:id", handler: sessionPage, ...READ },
+  { method: "GET", path: "/sessions", handler: sessionsPage },
+  { method: "GET", path: "/ui/:file", handler: uiAsset },
   { method: "GET", path: "/embed.js", handler: embedScript, ...READ },
 ];
 
@@ -104,7 +113,8 @@ const requireJson = (request: IRequest) => {
 function paths(registered: readonly (readonly [string, RegExp, ...unknown[]])[]): PathEntry[] {
   const entries = new Map<string, PathEntry>();
   for (const route of ROUTES) {
-    const match = registered.find(([method, , , path]) => method === route.method && path === route.path)![1];
+    // itty-router keeps "/" as "" (it strips trailing slashes).
+    const match = registered.find(([method, , , path]) => method === route.method && (path || "/") === route.path)![1];
     const entry = entries.get(route.path) ?? { path: route.path, match, routes: [], allow: "", image: false };
     entry.routes.push(route);
     entry.image ||= route.image === true;
@@ -178,7 +188,9 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
   const cors = new CorsPolicy(options.corsOrigins);
 
   /** What the router does not answer: a preflight or OPTIONS, 405 on a known path, else 404. */
-  function unrouted(request: IRequest, entry: PathEntry | undefined): Response {
+  function unrouted(request: IRequest, entry: PathEntry | undefined): Response | Promise<Response> {
+    // A browser that navigates to no page gets the HTML 404 page; API clients the JSON.
+    if (!entry && (request.method === "GET" || request.method === "HEAD") && wantsHtml(request)) return notFoundPage(request, ctx);
     if (!entry) throw notFound("route");
     if (request.method === "OPTIONS") return cors.preflight(request, entry.routes, entry.allow);
     throw new AppError("method_not_allowed", `${request.method} is not allowed on ${entry.path}; use ${entry.allow}`, {
@@ -195,7 +207,7 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
       if (BODY_METHODS.has(request.method)) setBodyDeadline(request, services.limits.bodyTimeoutMs);
       let response: Response;
       try {
-        response = ((await router.fetch(routed, ctx, host)) as Response | undefined) ?? unrouted(routed, entry);
+        response = ((await router.fetch(routed, ctx, host)) as Response | undefined) ?? (await unrouted(routed, entry));
       } catch (error) {
         response = errorResponse(error, report);
       }

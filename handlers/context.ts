@@ -4,10 +4,12 @@ import { Placeholders } from "./http/placeholder.js";
 import { NO_METRICS, type Metrics } from "./metrics.js";
 import { DEFAULT_LIMITS, type AppOptions, type Limits, type MetricsEndpoint } from "./options.js";
 import type { SessionStore } from "./ports/session-store.js";
+import type { UiHost } from "./pages/assets.js";
 import type { Renderers } from "./ports/renderers.js";
 import { isolateRenderers } from "./rendering/isolate.js";
 import { Renderer } from "./rendering/liquid.js";
 import { PngFrames } from "./rendering/png.js";
+import { PreviewAdmission } from "./sessions/preview-admission.js";
 import type { SessionRecord } from "./sessions/record.js";
 import { WriteQueue } from "./sessions/write-queue.js";
 import type { Hub } from "./streaming/hub.js";
@@ -27,12 +29,16 @@ export interface Services {
   /** The images a missing session's image URLs answer with, made once. */
   placeholders: Placeholders;
   writes: WriteQueue;
+  /** Previews rendering now, per client and in all (MAX_PREVIEWS_PER_CLIENT, MAX_PREVIEWS): per isolate on the edge host. */
+  previews: PreviewAdmission;
   /** SHA-256 of the server API key, when one is configured. */
   apiKeyHash: Promise<string | undefined>;
   metricsEndpoint?: MetricsEndpoint;
   /** SHA-256 of the metrics token, when one is configured. */
   metricsTokenHash: Promise<string | undefined>;
   publicUrl?: string;
+  /** The web UI's assets, as the host supplies them (pages/assets.ts). */
+  ui?: UiHost;
   now: () => number;
 }
 
@@ -49,10 +55,12 @@ export function createServices(options: AppOptions = {}): Services {
     png: new PngFrames((svg, scale) => renderers.png(svg, scale), limits),
     placeholders: new Placeholders(renderers),
     writes: new WriteQueue(),
+    previews: new PreviewAdmission(limits, options.trustedProxy),
     apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),
     metricsEndpoint: options.metricsEndpoint,
     metricsTokenHash: token ? hashToken(token) : Promise.resolve(undefined),
     publicUrl: options.publicUrl?.replace(/\/+$/, ""),
+    ui: options.ui,
     now: options.now ?? Date.now,
   };
 }

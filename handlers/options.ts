@@ -2,6 +2,7 @@ import type { Renderers } from "./ports/renderers.js";
 import type { RenderAssets } from "./rendering/assets.js";
 import type { Metrics } from "./metrics.js";
 import type { Lifetime } from "./sessions/lifetime.js";
+import type { UiHost } from "./pages/assets.js";
 
 /** Everything a host passes to the app. Every limit is explicit; hosts read them from config. */
 export interface Limits {
@@ -67,6 +68,10 @@ export interface Limits {
   maxStreamsPerClient: number;
   /** Most sessions one event stream (GET /events?ids=…) may carry; each counts as a stream against both caps above. */
   maxEventIds: number;
+  /** Most POST /api/preview renders at once per process (per isolate on the edge host); 503 previews_busy beyond. */
+  maxPreviews: number;
+  /** Most POST /api/preview renders at once per client address (as maxStreamsPerClient keys them); 0: no per-client cap; 429 too_many_previews beyond. */
+  maxPreviewsPerClient: number;
 }
 
 /**
@@ -125,6 +130,12 @@ export const DEFAULT_LIMITS: Limits = {
   maxStreams: DEFAULT_MAX_STREAMS,
   maxStreamsPerClient: 0,
   maxEventIds: 16,
+  // A studio re-renders as its user types, debounced, and drops the answer it no longer needs:
+  // two in flight per client covers one render finishing while the next is sent. Sixteen per
+  // process keeps previews, each at most one render (RENDER_TIMEOUT_MS, and for html one render
+  // process's deadline), from filling RENDER_QUEUE ahead of the writes that store frames.
+  maxPreviews: 16,
+  maxPreviewsPerClient: 2,
 };
 
 export interface AppOptions {
@@ -144,6 +155,8 @@ export interface AppOptions {
   renderers?: Renderers;
   /** GET /metrics: what the host exposes (the Node host: Prometheus text); absent → 404. */
   metricsEndpoint?: MetricsEndpoint;
+  /** The web UI's built scripts and styles (pages/assets.ts); absent, pages answer without script. */
+  ui?: UiHost;
   /** Wall clock, replaceable in tests. */
   now?: () => number;
   /**

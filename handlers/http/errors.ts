@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   write_conflict: { status: 409, when: "the session changed concurrently too often; retry" },
   payload_too_large: { status: 413, when: "the body is above MAX_BODY_BYTES" },
   unsupported_media_type: { status: 415, when: "the Content-Type is absent or not JSON" },
+  too_many_previews: { status: 429, when: "this client has MAX_PREVIEWS_PER_CLIENT previews rendering already (with Retry-After)" },
   frame_not_renderable: { status: 422, when: "the frame is not an SVG the PNG renderer can draw" },
   png_render_limit_exceeded: { status: 422, when: "the PNG's filters exceed MAX_PNG_FILTER_PIXELS or MAX_PNG_FILTER_RADIUS, or its render ran past PNG_TIMEOUT_MS or RENDER_WORKER_MEMORY_BYTES (remembered per frame version and scale)" },
   client_closed_request: { status: 499, when: "the client closed the connection before its request body arrived (never delivered; logged and counted as 499)" },
@@ -51,12 +52,19 @@ export const ERROR_CODES = {
   png_unavailable: { status: 501, when: "the host was started without PNG support" },
   store_full: { status: 507, when: "the session store is full (MEMORY_MAX_BYTES, MEMORY_MAX_SESSIONS, or Redis maxmemory); nothing stored was changed" },
   store_unavailable: { status: 503, when: "the session store is unreachable or timed out (with Retry-After)" },
+  previews_busy: { status: 503, when: "this process (an edge isolate) renders MAX_PREVIEWS previews already (with Retry-After)" },
   render_busy: { status: 503, when: "every render process is busy and RENDER_QUEUE renders already wait (with Retry-After)" },
   too_many_streams: { status: 503, when: "this process holds MAX_STREAMS streams, or this client MAX_STREAMS_PER_CLIENT (with Retry-After)" },
   draining: { status: 503, when: "this process is shutting down and opens no new streams; open it again and another replica answers (with Retry-After)" },
 } as const satisfies Record<string, { status: number; when: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Fields an error's JSON carries besides `error` and `code`: where a template error is (`line`,
+ * `column`), or where in the rendered frame (`frame_line`, `frame_column`); 1-based.
+ */
+export type ErrorDetails = Readonly<Partial<Record<"line" | "column" | "frame_line" | "frame_column", number>>>;
 
 export class AppError extends Error {
   override readonly name = "AppError";
@@ -65,6 +73,7 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    readonly details: ErrorDetails = {},
   ) {
     super(message);
     this.status = ERROR_CODES[code].status;

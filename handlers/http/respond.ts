@@ -1,4 +1,4 @@
-import { AppError, ERROR_CODES, type ErrorCode } from "./errors.js";
+import { AppError, ERROR_CODES, type ErrorCode, type ErrorDetails } from "./errors.js";
 import { StoreUnavailableError } from "../ports/session-store.js";
 
 /** Untrusted SVG must never run script, even when opened as a page (docs/FACTS.md). */
@@ -14,13 +14,13 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   });
 }
 
-export function errorJson(code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
-  return json(ERROR_CODES[code].status, { error: message, code }, headers);
+export function errorJson(code: ErrorCode, message: string, headers: Record<string, string> = {}, details: ErrorDetails = {}): Response {
+  return json(ERROR_CODES[code].status, { error: message, code, ...details }, headers);
 }
 
 /** The one place errors become HTTP. Anything unexpected is a 500 that reveals nothing. */
 export function errorResponse(error: unknown, report: (error: unknown) => void): Response {
-  if (error instanceof AppError) return errorJson(error.code, error.message, error.headers);
+  if (error instanceof AppError) return errorJson(error.code, error.message, error.headers, error.details);
   report(error);
   if (error instanceof StoreUnavailableError) {
     return errorJson("store_unavailable", "the session store is unreachable; retry shortly", { "Retry-After": "1" });

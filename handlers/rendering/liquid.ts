@@ -3,6 +3,7 @@ import { AppError } from "../http/errors.js";
 import { NO_METRICS, type Metrics } from "../metrics.js";
 import type { Limits } from "../options.js";
 import { checkArgsShape } from "../sessions/args.js";
+import { liquidErrorPosition } from "./template-position.js";
 
 type RenderLimits = Pick<
   Limits,
@@ -49,7 +50,7 @@ export class Renderer {
     try {
       return this.engine.parse(template);
     } catch (error) {
-      throw new AppError("template_syntax", `template does not parse: ${(error as Error).message}`);
+      throw new AppError("template_syntax", `template does not parse: ${(error as Error).message}`, {}, liquidErrorPosition(error, template));
     }
   }
 
@@ -69,10 +70,12 @@ export class Renderer {
       this.metrics.renderObserved((performance.now() - started) / 1000);
     } catch (error) {
       const message = (error as Error).message;
+      // The tag or output being rendered when it failed: the loop that ran past a limit, the include.
+      const position = liquidErrorPosition(error);
       if (/limit exceeded/i.test(message)) {
-        throw new AppError("render_limit_exceeded", `template exceeds the render limits: ${message}`);
+        throw new AppError("render_limit_exceeded", `template exceeds the render limits: ${message}`, {}, position);
       }
-      throw new AppError("render_failed", `template failed to render: ${message}`);
+      throw new AppError("render_failed", `template failed to render: ${message}`, {}, position);
     }
     if (utf8Length(frame) > this.limits.maxFrameBytes) {
       throw new AppError("frame_too_large", `rendered frame exceeds ${this.limits.maxFrameBytes} bytes`);

@@ -1,4 +1,5 @@
 import { AppError } from "../http/errors.js";
+import { positionAt } from "./template-position.js";
 
 /**
  * Is an svg session's frame an SVG document? A strict check of XML 1.0 well-formedness with an
@@ -275,16 +276,17 @@ class SvgCheck {
     return this.pos > start;
   }
 
+  /**
+   * The position is in the rendered frame, not the template (arguments and Liquid tags change
+   * the lengths in between), so it is reported as frame_line/frame_column, never line/column.
+   */
   private fail(reason: string): never {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = this.s.indexOf("\n"); i >= 0 && i < this.pos; i = this.s.indexOf("\n", i + 1)) {
-      line++;
-      lineStart = i + 1;
-    }
+    const { line, column } = positionAt(this.s, this.pos);
     throw new AppError(
       "frame_not_svg",
-      `an svg session's frame must be well-formed XML with an <svg> root: ${reason} (line ${line}, column ${this.pos - lineStart + 1})`,
+      `an svg session's frame must be well-formed XML with an <svg> root: ${reason} (line ${line}, column ${column})`,
+      {},
+      { frame_line: line, frame_column: column },
     );
   }
 }

@@ -50,9 +50,13 @@ export const PatchSessionBody = v.strictObject({
   ...shape,
 }, unknownField);
 
+/** POST /api/preview: create's body without what only a stored session has (its id and lifetime). */
+export const PreviewBody = v.omit(CreateSessionBody, ["session_id", "expire", "renew"]);
+
 export type CreateSessionInput = v.InferOutput<typeof CreateSessionBody>;
 export type ReplaceSessionInput = v.InferOutput<typeof ReplaceSessionBody>;
 export type PatchSessionInput = v.InferOutput<typeof PatchSessionBody>;
+export type PreviewInput = v.InferOutput<typeof PreviewBody>;
 
 /** Parses `input` or throws a 400 naming the first offending field. */
 export function parseBody<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {

@@ -5,13 +5,12 @@ import { authorizedSession } from "./authorized.js";
 import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
 import { json } from "../http/respond.js";
-import { renderFrame } from "../rendering/pipeline.js";
 import { parseExpire } from "./expire.js";
+import { firstFrame } from "./first-frame.js";
 import { parseSessionId } from "./ids.js";
 import { expiresNever, expiryOf, ttlOf } from "./lifetime.js";
 import { newIncarnation, type SessionRecord } from "./record.js";
 import { CreateSessionBody, parseBody } from "./request-schema.js";
-import { nextShape } from "./shape.js";
 import { writeSession } from "./write.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -52,10 +51,7 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
   const body = parseBody(CreateSessionBody, await readJsonBody(request, ctx.limits.maxBodyBytes));
   const id = parseSessionId(body.session_id);
   const lifetime = parseExpire(body.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
-  const args = body.args ?? {};
-  const shape = nextShape(undefined, body);
-  ctx.templates.checkArgs(args);
-  const frame = await renderFrame(ctx, shape, ctx.templates.parse(body.template), args);
+  const { shape, args, frame } = await firstFrame(ctx, body);
 
   const token = newWriteToken();
   const now = ctx.now();

@@ -7,6 +7,9 @@
  *   runtime compiles them at upload (Cloudflare/workerd `CompiledWasm` modules), since workerd
  *   forbids compiling wasm from bytes at run time.
  * - `.woff` fonts are inlined as bytes.
+ * - the web UI (ui/build.ts) is built first and bundled as strings into runtime/edge/ui.ts, without
+ *   the Korean web font (its 240 woff2 subsets add 3.8 MB compressed, past Workers Free's 3 MB):
+ *   `--web-font` puts it in (5.8 MB compressed, for Workers Paid's 10 MB).
  * - satori/standalone still carries HarfBuzz (its text shaper) as base64 wasm that it compiles
  *   on first use. The plugin below moves it into its own harfbuzz.wasm module and hands it to
  *   HarfBuzz's Emscripten loader through its `instantiateWasm` hook.
@@ -15,10 +18,12 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
+import { buildUi } from "../../ui/build.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 /** `--outdir DIR` builds elsewhere (a test that must not race another build of dist/edge). */
 const outdirFlag = process.argv.indexOf("--outdir");
+const webFont = process.argv.includes("--web-font");
 const outdir = outdirFlag > 0 && process.argv[outdirFlag + 1] ? process.argv[outdirFlag + 1]! : `${root}dist/edge`;
 
 /** The one call of HarfBuzz's Emscripten factory, and its embedded wasm, in satori/standalone. */
@@ -55,6 +60,23 @@ function satoriHarfbuzz(): Plugin {
   };
 }
 
+/** The web UI's built assets (ui/build.ts) in place of runtime/edge/ui.ts's empty `BUNDLED`. */
+function bundledUi(): Plugin {
+  return {
+    name: "bundled-ui",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]runtime[\\/]edge[\\/]ui\.ts$/ }, async (args) => {
+        const source = await readFile(args.path, "utf8");
+        const declaration = "const BUNDLED: UiAssets | undefined = undefined;";
+        if (!source.includes(declaration)) throw new Error("runtime/edge/ui.ts changed: update the bundled-ui plugin in runtime/edge/build.ts");
+        const assets = JSON.stringify(await buildUi({ webFont }));
+        // A function, not a string: the bundles hold `$` patterns that replace() would expand.
+        return { contents: source.replace(declaration, () => `const BUNDLED: UiAssets | undefined = ${assets};`), loader: "ts" };
+      });
+    },
+  };
+}
+
 await build({
   entryPoints: [`${root}runtime/edge/worker.ts`],
   bundle: true,
@@ -67,7 +89,7 @@ await build({
   logLevel: "warning",
   loader: { ".wasm": "copy", ".woff": "binary" },
   assetNames: "[name]",
-  plugins: [satoriHarfbuzz()],
+  plugins: [satoriHarfbuzz(), bundledUi()],
 }).then(async (result) => {
   await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 });

@@ -15,6 +15,7 @@ import { createApp, createServices, errorJson, type Services, type SessionStore 
 import { ConfigError } from "../config.js";
 import { upstashBroker, upstashStore, type UpstashOptions } from "../stores/upstash.js";
 import { edgeRenderAssets } from "./assets.js";
+import { edgeUiHost } from "./ui.js";
 import { loadEdgeConfig, type EdgeConfig } from "./config.js";
 
 /** The worker's bindings: strings from `vars` and secrets; other binding kinds are ignored. */
@@ -56,6 +57,7 @@ function startIsolate(env: EdgeEnv): Isolate | ConfigError {
     publicUrl: config.publicUrl,
     limits: config.limits,
     assets: edgeRenderAssets(),
+    ui: edgeUiHost(),
   });
   return { upstash, store: upstashStore(upstash), services, corsOrigins: config.corsOrigins };
 }

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { AppError, createApp, StoreUnavailableError, wasSentDirectly, type App, type Ports } from "../../handlers/index.js";
 import { ConfigError, type Config } from "../config.js";
 import { nodeRenderAssets } from "./assets.js";
+import { nodeUiHost } from "./ui-assets.js";
 import { connectionBudget, openFilesLimit, type ConnectionBudget } from "./connection-budget.js";
 import { directStreams } from "./direct-streams.js";
 import { createPrometheusMetrics } from "./metrics.js";
@@ -104,6 +105,7 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
     metrics: metrics.hooks,
     metricsEndpoint: metrics.endpoint(config.metricsToken),
     assets: nodeRenderAssets(),
+    ui: nodeUiHost(),
     renderers,
     onError: (error) => logFailure(log, error),
   });
