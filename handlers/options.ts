@@ -67,6 +67,8 @@ export interface Limits {
   maxStreamsPerClient: number;
   /** Most sessions one event stream (GET /events?ids=…) may carry; each counts as a stream against both caps above. */
   maxEventIds: number;
+  /** Most webhooks one session may have (409 too_many_hooks beyond). */
+  maxHooksPerSession: number;
 }
 
 /**
@@ -125,6 +127,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxStreams: DEFAULT_MAX_STREAMS,
   maxStreamsPerClient: 0,
   maxEventIds: 16,
+  maxHooksPerSession: 10,
 };
 
 export interface AppOptions {
@@ -133,6 +136,11 @@ export interface AppOptions {
   limits?: Partial<Limits>;
   /** When set, creating a session needs it, and it may write to any session. */
   apiKey?: string;
+  /**
+   * SECRETS_KEY: base64 of 32 bytes. When set, webhook secrets are stored sealed with AES-256-GCM
+   * under it (hooks/secrets.ts); hosts check it at startup.
+   */
+  secretsKey?: string;
   /** Base URL used in the links the API returns (e.g. https://img.example.com); default: the request's origin. */
   publicUrl?: string;
   /** Fonts, emoji and resvg's wasm for html sessions and PNG frames; without them both answer 501. */
