@@ -16,6 +16,9 @@ import type { Broker } from "./ports/broker.js";
 import { StoreUnavailableError, type SessionStore } from "./ports/session-store.js";
 import { previewFrame } from "./sessions/preview.js";
 import { createSession, deleteSession, getSession, patchSession, replaceSession } from "./sessions/routes.js";
+import { rotateToken } from "./sessions/token.js";
+import { deliverHook } from "./hooks/delivery.js";
+import { createHook, deleteHook, hookDeliveries, listHooks, rotateHookSecret } from "./hooks/routes.js";
 import { sessionEvents, sessionsEvents } from "./streaming/event-routes.js";
 import { EventStreams } from "./streaming/event-viewer.js";
 import { Hub } from "./streaming/hub.js";
@@ -82,6 +85,17 @@ const ROUTES: readonly Route[] = [
   { method: "PATCH", path: "/api/session/:id", handler: patchSession, ...JSON_WRITE },
   { method: "DELETE", path: "/api/session/:id", handler: deleteSession, ...WRITE },
   { method: "POST", path: "/api/preview", handler: previewFrame, ...JSON_WRITE_IMAGE },
+  { method: "POST", path: "/api/session/:id/token", handler: rotateToken, ...WRITE },
+  { method: "POST", path: "/api/session/:id/hooks", handler: createHook, ...JSON_WRITE },
+  { method: "GET", path: "/api/session/:id/hooks", handler: listHooks, ...WRITE },
+  { method: "DELETE", path: "/api/session/:id/hooks/:hook", handler: deleteHook, ...WRITE },
+  { method: "POST", path: "/api/session/:id/hooks/:hook/secret", handler: rotateHookSecret, ...WRITE },
+  { method: "GET", path: "/api/session/:id/hooks/:hook/deliveries", handler: hookDeliveries, ...WRITE },
+  // Webhook deliveries: any body type, no CORS (senders are servers, not pages).
+  { method: "POST", path: "/hook/:hook", handler: deliverHook },
+  { method: "GET", path: "/hook/:hook", handler: deliverHook },
+  { method: "POST", path: "/hook/:hook/:token", handler: deliverHook },
+  { method: "GET", path: "/hook/:hook/:token", handler: deliverHook },
   { method: "GET", path: "/stream/:id", handler: withPlaceholder(streamSession, "svg"), ...IMAGE },
   { method: "GET", path: "/svg/:id", handler: withPlaceholder(snapshotSession, "svg"), ...IMAGE },
   { method: "GET", path: "/png/:id", handler: withPlaceholder(pngSession, "png"), ...IMAGE },

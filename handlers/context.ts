@@ -1,3 +1,4 @@
+import { importSecretsKey } from "./hooks/secrets.js";
 import { hashToken } from "./http/auth.js";
 import { SessionNotFound } from "./http/errors.js";
 import { Placeholders } from "./http/placeholder.js";
@@ -33,6 +34,8 @@ export interface Services {
   previews: PreviewAdmission;
   /** SHA-256 of the server API key, when one is configured. */
   apiKeyHash: Promise<string | undefined>;
+  /** The AES-GCM key webhook secrets are sealed with (SECRETS_KEY), when one is configured. */
+  secretsKey: Promise<CryptoKey | undefined>;
   metricsEndpoint?: MetricsEndpoint;
   /** SHA-256 of the metrics token, when one is configured. */
   metricsTokenHash: Promise<string | undefined>;
@@ -57,12 +60,21 @@ export function createServices(options: AppOptions = {}): Services {
     writes: new WriteQueue(),
     previews: new PreviewAdmission(limits, options.trustedProxy),
     apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),
+    secretsKey: sealingKey(options.secretsKey),
     metricsEndpoint: options.metricsEndpoint,
     metricsTokenHash: token ? hashToken(token) : Promise.resolve(undefined),
     publicUrl: options.publicUrl?.replace(/\/+$/, ""),
     ui: options.ui,
     now: options.now ?? Date.now,
   };
+}
+
+/** Hosts refuse a bad SECRETS_KEY at startup; an app given one anyway fails each use of it, never unhandled. */
+function sealingKey(base64: string | undefined): Promise<CryptoKey | undefined> {
+  if (!base64) return Promise.resolve(undefined);
+  const key = importSecretsKey(base64);
+  key.catch(() => {});
+  return key;
 }
 
 /** What every handler receives besides the request: the services, this app's ports and hub. */

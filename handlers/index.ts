@@ -10,6 +10,7 @@ export type { Metrics } from "./metrics.js";
 export { NO_METRICS } from "./metrics.js";
 export { DEFAULT_LIMITS, type AppOptions, type Limits, type MetricsEndpoint } from "./options.js";
 export { assertAnnouncement, type Broker, type BrokerListener } from "./ports/broker.js";
+export type { DeliveryClaim, HookStore } from "./ports/hook-store.js";
 export {
   StoreUnavailableError,
   TOMBSTONE_SECONDS,

@@ -72,6 +72,8 @@ export interface Limits {
   maxPreviews: number;
   /** Most POST /api/preview renders at once per client address (as maxStreamsPerClient keys them); 0: no per-client cap; 429 too_many_previews beyond. */
   maxPreviewsPerClient: number;
+  /** Most webhooks one session may have (409 too_many_hooks beyond). */
+  maxHooksPerSession: number;
 }
 
 /**
@@ -136,6 +138,7 @@ export const DEFAULT_LIMITS: Limits = {
   // process's deadline), from filling RENDER_QUEUE ahead of the writes that store frames.
   maxPreviews: 16,
   maxPreviewsPerClient: 2,
+  maxHooksPerSession: 10,
 };
 
 export interface AppOptions {
@@ -144,6 +147,11 @@ export interface AppOptions {
   limits?: Partial<Limits>;
   /** When set, creating a session needs it, and it may write to any session. */
   apiKey?: string;
+  /**
+   * SECRETS_KEY: base64 of 32 bytes. When set, webhook secrets are stored sealed with AES-256-GCM
+   * under it (hooks/secrets.ts); hosts check it at startup.
+   */
+  secretsKey?: string;
   /** Base URL used in the links the API returns (e.g. https://img.example.com); default: the request's origin. */
   publicUrl?: string;
   /** Fonts, emoji and resvg's wasm for html sessions and PNG frames; without them both answer 501. */

@@ -17,6 +17,8 @@ export interface Config {
   redisPassword?: string;
   logLevel: string;
   apiKey?: string;
+  /** base64 of 32 bytes: webhook secrets are stored sealed under it (AES-256-GCM). */
+  secretsKey?: string;
   metricsToken?: string;
   keyPrefix: string;
   publicUrl?: string;
@@ -51,6 +53,7 @@ export interface EdgeConfig {
   upstashToken: string;
   keyPrefix: string;
   apiKey?: string;
+  secretsKey?: string;
   publicUrl?: string;
   /** Silence after which a subscription is probed with a heartbeat (unset: the Upstash store's default). */
   heartbeatMs?: number;
@@ -190,6 +193,21 @@ const headerName: Parse<string> = (raw) => {
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(raw)) throw new Error("expected a header name such as x-forwarded-for");
   return raw.toLowerCase();
 };
+/** SECRETS_KEY: empty (unset), or base64 of exactly 32 bytes; a key of another size would fail only at the first webhook. */
+const aesKey: Parse<string> = (raw) => {
+  const value = raw.trim();
+  if (value === "") return "";
+  let size = -1;
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
+    try {
+      size = atob(value).length;
+    } catch {
+      // reported below
+    }
+  }
+  if (size !== 32) throw new Error("expected base64 of 32 bytes, e.g. the output of openssl rand -base64 32");
+  return value;
+};
 const prefix: Parse<string> = (raw) => {
   if (!/^[A-Za-z0-9._:-]{0,64}$/.test(raw)) throw new Error("expected up to 64 characters of A-Z a-z 0-9 . _ : -");
   return raw;
@@ -227,6 +245,7 @@ export const SETTINGS: readonly AnySetting[] = [
   setting({ env: "UPSTASH_HEARTBEAT_MS", hosts: EDGE, describe: "Silence after which a subscription is probed with a heartbeat (unset: 15000)", parse: integer(1_000, 3_600_000), assign: (c, v) => (c.heartbeatMs = v) }),
   setting({ env: "KEY_PREFIX", hosts: BOTH, describe: "Prefix of every Redis key and channel", fallback: "rsvg:", parse: prefix, assign: (c, v) => (c.keyPrefix = v) }),
   setting({ env: "API_KEY", hosts: BOTH, describe: "Server API key: needed to create sessions, may write any session", secret: true, parse: text, assign: (c, v) => (c.apiKey = v || undefined) }),
+  setting({ env: "SECRETS_KEY", hosts: BOTH, describe: "base64 of 32 random bytes (openssl rand -base64 32): webhook secrets are stored encrypted under it (AES-256-GCM); unset: stored as is", secret: true, parse: aesKey, assign: (c, v) => (c.secretsKey = v || undefined) }),
   setting({ env: "METRICS_TOKEN", hosts: NODE, describe: "When set, GET /metrics needs Authorization: Bearer <token>", secret: true, parse: text, assign: (c, v) => (c.metricsToken = v || undefined) }),
   setting({ env: "PUBLIC_URL", hosts: BOTH, describe: "Base URL for links in API responses (default: the request's origin)", parse: url(["http:", "https:"]), assign: (c, v) => (c.publicUrl = v) }),
   setting({ env: "LOG_LEVEL", hosts: NODE, describe: "fatal, error, warn, info, debug, trace or silent", fallback: "info", parse: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), assign: (c, v) => (c.logLevel = v) }),
@@ -241,6 +260,7 @@ export const SETTINGS: readonly AnySetting[] = [
   setting({ env: "TRUSTED_PROXY_HEADER", hosts: NODE, describe: "Header the proxy in front sets to the client's address, e.g. x-forwarded-for (unset: never read)", parse: headerName, assign: (c, v) => (c.trustedProxyHeader = v) }),
   setting({ env: "TRUSTED_PROXY_HOPS", hosts: NODE, describe: "Which entry of TRUSTED_PROXY_HEADER is the client, counting from the right", fallback: "1", parse: integer(1, 64), assign: (c, v) => (c.trustedProxyHops = v) }),
   setting({ env: "CORS_ORIGINS", hosts: BOTH, describe: "Origins whose pages may write through the API, comma-separated, or * (reads: any origin)", parse: origins, assign: (c, v) => (c.corsOrigins = v) }),
+  setting({ env: "MAX_HOOKS_PER_SESSION", hosts: BOTH, describe: "Most webhooks one session may have (409 too_many_hooks beyond)", fallback: String(DEFAULT_LIMITS.maxHooksPerSession), parse: integer(0, 1_000), assign: limit("maxHooksPerSession") }),
   setting({ env: "MAX_BODY_BYTES", hosts: BOTH, describe: "Largest request body (413 beyond)", fallback: String(DEFAULT_LIMITS.maxBodyBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxBodyBytes") }),
   setting({ env: "BODY_TIMEOUT_MS", hosts: BOTH, describe: "Time for a request's whole body to arrive (408 beyond)", fallback: String(DEFAULT_LIMITS.bodyTimeoutMs), parse: integer(100, 600_000), assign: limit("bodyTimeoutMs") }),
   setting({ env: "MAX_TEMPLATE_BYTES", hosts: BOTH, describe: "Largest template", fallback: String(DEFAULT_LIMITS.maxTemplateBytes), parse: integer(KIB, MAX_BYTES), assign: limit("maxTemplateBytes") }),
@@ -392,6 +412,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     redisUrl: config.redisUrl?.replace(/\/\/([^@/]*)@/, "//***@"),
     redisPassword: config.redisPassword ? "***" : undefined,
     apiKey: config.apiKey ? "***" : undefined,
+    secretsKey: config.secretsKey ? "***" : undefined,
     metricsToken: config.metricsToken ? "***" : undefined,
   };
   for (const key of Object.keys(shown)) if (shown[key] === undefined) delete shown[key];

@@ -41,9 +41,24 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   if (type && !JSON_TYPE.test(type)) {
     throw new AppError("unsupported_media_type", "request body must be application/json");
   }
+  const bytes = await readBody(request, limit);
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === "") throw new AppError("invalid_json", "request body is empty");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new AppError("invalid_json", `request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The raw bytes of a request body of any type (webhook signatures are over exactly these), within
+ * `limit` bytes and the body's deadline; an absent body is empty.
+ */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) throw tooLarge(limit);
-  if (!request.body) throw new AppError("invalid_json", "request body is empty");
+  if (!request.body) return new Uint8Array(0);
 
   const { at, timeoutMs } = deadlines.get(request) ?? {
     at: performance.now() + DEFAULT_LIMITS.bodyTimeoutMs,
@@ -93,11 +108,5 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  const text = new TextDecoder().decode(bytes);
-  if (text.trim() === "") throw new AppError("invalid_json", "request body is empty");
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new AppError("invalid_json", `request body is not valid JSON: ${(error as Error).message}`);
-  }
+  return bytes;
 }

@@ -7,6 +7,7 @@
  * so no writer can store a frame without announcing it, or announce one it did not store.
  */
 import type { SessionRecord } from "../sessions/record.js";
+import type { HookStore } from "./hook-store.js";
 
 export type { SessionRecord } from "../sessions/record.js";
 
@@ -44,6 +45,8 @@ export const TOMBSTONE_SECONDS = 600;
 export interface SessionStore {
   /** Names the backend in /ready and logs: "memory", "redis", "upstash". */
   readonly kind: string;
+  /** The session's webhooks (ports/hook-store.ts), on the same backend; absent: this store keeps none (501). */
+  readonly hooks?: HookStore;
   /** Waits (bounded) for the first connection, where there is one to make. */
   connect?(): Promise<void>;
   /** null when there is no such session (or its stored form is unreadable by this version). */

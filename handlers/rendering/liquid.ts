@@ -19,13 +19,17 @@ export const utf8Length = (text: string) => new TextEncoder().encode(text).byteL
  */
 export class Renderer {
   private readonly engine: Liquid;
+  /**
+   * Webhook mappings (hooks/mapping.ts): the same engine and limits without output escaping, since
+   * what a mapping makes is an argument, which the session's template escapes when it renders.
+   */
+  private readonly mapping: Liquid;
 
   constructor(
     private readonly limits: RenderLimits,
     private readonly metrics: Metrics = NO_METRICS,
   ) {
-    this.engine = new Liquid({
-      outputEscape: "escape",
+    const options = {
       ownPropertyOnly: true,
       // An empty in-memory file system: {% include %}, {% render %} and {% layout %} find nothing.
       templates: {},
@@ -35,7 +39,26 @@ export class Renderer {
       parseLimit: limits.maxTemplateBytes,
       renderLimit: limits.renderTimeoutMs,
       memoryLimit: limits.renderMemoryBytes,
-    });
+    };
+    this.engine = new Liquid({ ...options, outputEscape: "escape" });
+    this.mapping = new Liquid(options);
+  }
+
+  /** A webhook mapping's value: bounded and parsed like a template, rendered without escaping. */
+  parseMapping(source: string): Template[] {
+    if (utf8Length(source) > this.limits.maxTemplateBytes) {
+      throw new AppError("template_too_large", `the mapping exceeds ${this.limits.maxTemplateBytes} bytes`);
+    }
+    try {
+      return this.mapping.parse(source);
+    } catch (error) {
+      throw new AppError("template_syntax", `the mapping does not parse: ${(error as Error).message}`);
+    }
+  }
+
+  /** Throws the engine's own error (the caller names the argument). */
+  async renderMapping(parsed: Template[], scope: Record<string, unknown>): Promise<string> {
+    return String(await this.mapping.render(parsed, scope));
   }
 
   /** Validates size and syntax; the parsed form is what `render` takes. */

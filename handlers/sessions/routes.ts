@@ -12,6 +12,7 @@ import { expiresNever, expiryOf, ttlOf } from "./lifetime.js";
 import { newIncarnation, type SessionRecord } from "./record.js";
 import { CreateSessionBody, parseBody } from "./request-schema.js";
 import { writeSession } from "./write.js";
+import { removeHooksOfSession } from "../hooks/hooks.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 /** null for a session without expiry. */
@@ -101,5 +102,7 @@ export async function deleteSession(request: IRequest, ctx: AppContext): Promise
   const record = await authorizedSession(request, ctx);
   // false: it was deleted, or replaced by a new incarnation the token does not name, meanwhile.
   if (!(await ctx.hub.remove(record))) throw notFound(`session ${record.id}`);
+  // Its webhooks go with it (they are bound to this incarnation and would answer 404 anyway).
+  await removeHooksOfSession(ctx, record.id);
   return new Response(null, { status: 204 });
 }

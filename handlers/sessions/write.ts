@@ -39,6 +39,25 @@ export function writeSession(request: IRequest, ctx: AppContext, replace: boolea
   return ctx.writes.run(id, () => prepare(request, ctx, replace), (prepared, line) => apply(request, ctx, prepared, line));
 }
 
+/**
+ * A webhook's write (hooks/delivery.ts): new arguments only, merged or replacing, through the same
+ * line, render and commit as PATCH and PUT. `session` is the record the hook was checked against;
+ * a re-created session (another incarnation) is not the hook's, so the write answers 404.
+ */
+export function writeArgs(
+  ctx: AppContext,
+  session: SessionRecord,
+  args: Record<string, unknown>,
+  replace: boolean,
+): Promise<SessionRecord> {
+  const change: Change = { args, replace };
+  return ctx.writes.run(
+    session.id,
+    async () => null,
+    (_nothing, line) => commitWrite(null, ctx, session, line, (record) => nextRecord(ctx, record, change, null, undefined)),
+  );
+}
+
 async function prepare(request: IRequest, ctx: AppContext, replace: boolean): Promise<Prepared> {
   const authorized = await authorizedSession(request, ctx);
   const schema = replace ? ReplaceSessionBody : PatchSessionBody;
@@ -53,19 +72,44 @@ async function prepare(request: IRequest, ctx: AppContext, replace: boolean): Pr
   return { authorized, change, parsed, expire };
 }
 
-async function apply(request: Request, ctx: AppContext, prepared: Prepared, line: WriteLine): Promise<SessionRecord> {
+function apply(request: Request, ctx: AppContext, prepared: Prepared, line: WriteLine): Promise<SessionRecord> {
   const { authorized, change, parsed, expire } = prepared;
+  return commitWrite(request, ctx, authorized, line, (record) => nextRecord(ctx, record, change, parsed, expire));
+}
+
+/** A write's next record, derived from the record it will replace, with the TTL to store it with (absent: keep). */
+export type Derive = (record: SessionRecord) => Promise<{ record: SessionRecord; ttlSeconds?: number | null | undefined }>;
+
+/**
+ * The commit loop every write shares, run in the session's write line: derive the next record
+ * from the freshest one known, compare-and-set it, and on a conflict re-read and derive again.
+ * The request was authorized against `authorized`; a record holding another token hash — a
+ * rotated token, or a session deleted and created again — is written only if the request's token
+ * grants that record too. Because every change, a rotation included, bumps the version, a write
+ * authorized by a token that has since been rotated loses its compare-and-set, re-reads, and is
+ * refused (403): it is ordered before the rotation or not applied at all.
+ */
+export async function commitWrite(
+  // null: a webhook's write, bound to the incarnation it was checked against, whatever the token.
+  request: Request | null,
+  ctx: AppContext,
+  authorized: SessionRecord,
+  line: WriteLine,
+  derive: Derive,
+): Promise<SessionRecord> {
   let record = line.freshest(authorized);
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     if (attempt > 0) {
       ctx.metrics.writeConflict();
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      const reread = await loadSession(ctx, authorized.id);
-      // A re-created session has a new token: the one presented must grant it too.
-      if (reread.incarnation !== record.incarnation) await authorize(request, [reread.tokenHash, await ctx.apiKeyHash]);
-      record = reread;
+      record = await loadSession(ctx, authorized.id);
     }
-    const { record: next, ttlSeconds } = await nextRecord(ctx, record, change, parsed, expire);
+    if (request === null) {
+      if (record.incarnation !== authorized.incarnation) throw notFound(`session ${authorized.id}`);
+    } else if (record.tokenHash !== authorized.tokenHash || record.incarnation !== authorized.incarnation) {
+      await authorize(request, [record.tokenHash, await ctx.apiKeyHash]);
+    }
+    const { record: next, ttlSeconds } = await derive(record);
     const result = await ctx.hub.commit(next, {
       expect: { incarnation: record.incarnation, version: record.version },
       ...(ttlSeconds === undefined ? {} : { ttlSeconds }),

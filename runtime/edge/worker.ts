@@ -54,6 +54,7 @@ function startIsolate(env: EdgeEnv): Isolate | ConfigError {
   };
   const services = createServices({
     apiKey: config.apiKey,
+    secretsKey: config.secretsKey,
     publicUrl: config.publicUrl,
     limits: config.limits,
     assets: edgeRenderAssets(),

@@ -5,6 +5,8 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 /** Query parameters whose values never reach a log line. */
 const SECRET_QUERY = /([?&](?:token|api_key|write_token)=)[^&]*/gi;
+/** A token hook's credential in the path: /hook/HOOK_ID/SECRET. */
+const SECRET_PATH = /^(\/hook\/[^/?]+\/)[^/?]+/;
 const STARTED = Symbol("rsvg.started");
 
 /**
@@ -24,7 +26,7 @@ export function logRequests(listener: Listener, log: Logger): Listener {
     log.info(
       {
         method: req.method,
-        path: req.url?.replace(SECRET_QUERY, "$1***"),
+        path: req.url?.replace(SECRET_PATH, "$1***").replace(SECRET_QUERY, "$1***"),
         status: this.headersSent ? this.statusCode : CLIENT_CLOSED_REQUEST,
         ms: Math.round(performance.now() - (this[STARTED] ?? 0)),
         completed: this.writableFinished,

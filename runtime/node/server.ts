@@ -101,6 +101,7 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
     corsOrigins: config.corsOrigins,
     trustedProxy: config.trustedProxyHeader ? { header: config.trustedProxyHeader, hops: config.trustedProxyHops } : undefined,
     apiKey: config.apiKey,
+    secretsKey: config.secretsKey,
     publicUrl: config.publicUrl,
     metrics: metrics.hooks,
     metricsEndpoint: metrics.endpoint(config.metricsToken),

@@ -34,3 +34,15 @@ export function assertTtlSeconds(ttlSeconds: number): void {
     throw new RangeError(`ttlSeconds must be a positive integer, got ${String(ttlSeconds)}`);
   }
 }
+
+/**
+ * Webhooks. A hook is its own key, found by its id; the session's index of hook ids is a set of
+ * its own. No script touches two of these keys, or one of them and a session key, so each script
+ * stays within one Redis Cluster slot whatever the ids hash to (ports/hook-store.ts).
+ */
+export const hookKey = (prefix: string, hookId: string): string => `${prefix}hook:${hookId}`;
+export const hookIndexKey = (prefix: string, sessionId: string): string => `${prefix}hooks:${sessionId}`;
+/** A delivery id seen by a hook (its SHA-256, so any id the sender chose is a safe key): "pending" or "applied". */
+export const hookSeenKey = (prefix: string, hookId: string, deliveryHash: string): string => `${prefix}hook-seen:${hookId}:${deliveryHash}`;
+/** A hook's recent deliveries, newest first. */
+export const hookLogKey = (prefix: string, hookId: string): string => `${prefix}hook-log:${hookId}`;

@@ -22,6 +22,7 @@ import {
   type SessionStore,
 } from "../../handlers/index.js";
 import { assertTtlSeconds } from "./keys.js";
+import { MemoryHookStore } from "./memory-hook-store.js";
 import { DEFAULT_MEMORY_MAX_BYTES, DEFAULT_MEMORY_MAX_SESSIONS } from "./memory-limits.js";
 
 export interface MemoryStoreOptions {
@@ -64,6 +65,7 @@ interface Tombstone {
 
 export class MemoryStore implements SessionStore {
   readonly kind = "memory";
+  readonly hooks: MemoryHookStore;
   private readonly records = new Map<string, Entry>();
   /**
    * Oldest first (all live equally long). At most `maxSessions` of them: past that the oldest goes,
@@ -84,6 +86,7 @@ export class MemoryStore implements SessionStore {
     this.now = options.now ?? Date.now;
     this.maxBytes = options.maxBytes ?? DEFAULT_MEMORY_MAX_BYTES;
     this.maxSessions = options.maxSessions ?? DEFAULT_MEMORY_MAX_SESSIONS;
+    this.hooks = new MemoryHookStore(this.now);
     // Lazy expiry alone would keep records nobody reads again forever.
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 60_000);
     this.sweepTimer.unref?.();
@@ -227,6 +230,7 @@ export class MemoryStore implements SessionStore {
   }
 
   private sweep(): void {
+    this.hooks.sweep();
     const now = this.now();
     for (const [id, entry] of this.records) {
       if (entry.expiresAt <= now) this.drop(id);

@@ -19,6 +19,7 @@ import {
 } from "../../handlers/index.js";
 import { DEFAULT_PREFIX, assertTtlSeconds, channelKey, sessionKey, tombstoneKey, validatePrefix } from "./keys.js";
 import { COMMIT_LUA, CREATE_LUA, DELETE_LUA } from "./session-scripts.js";
+import { RedisHookStore } from "./redis-hook-store.js";
 
 /** The few commands the store needs; a transport answers them or throws. */
 export interface RedisCommands {
@@ -53,6 +54,7 @@ async function scriptSha(lua: string): Promise<string> {
 
 export class RedisSessionStore implements SessionStore {
   readonly kind: string;
+  readonly hooks: RedisHookStore;
   private readonly prefix: string;
   private closed = false;
 
@@ -62,6 +64,11 @@ export class RedisSessionStore implements SessionStore {
   ) {
     this.kind = options.kind;
     this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
+    this.hooks = new RedisHookStore(
+      this.prefix,
+      (lua, keys, args) => this.script(lua, keys, args),
+      (key) => this.run("GET", () => this.commands.get(key)),
+    );
   }
 
   async connect(): Promise<void> {
