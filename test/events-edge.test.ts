@@ -107,6 +107,6 @@ describe("events and the element on the edge host", () => {
     expect(script.headers.get("etag")).toBe(fromNode.headers.get("etag"));
     await create("edge-page");
     const page = await fetch(`${edge}/session/edge-page`);
-    expect(await page.text()).toContain('<realtime-svg id="live" session="edge-page"');
+    expect(await page.text()).toContain('<realtime-svg session="edge-page"');
   });
 });
