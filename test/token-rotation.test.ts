@@ -4,6 +4,7 @@ import type { RunningServer } from "../runtime/node/server.js";
 import { ioredisPorts } from "../runtime/stores/ioredis.js";
 import { memoryPorts } from "../runtime/stores/memory.js";
 import { startInProcess } from "./support/server.js";
+import { apiCall } from "./support/api.js";
 
 const TEMPLATE = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="20"><text y="15">{{ n }}</text></svg>';
 const API_KEY = "rotation-test-api-key";
@@ -30,15 +31,7 @@ describe.each(stores)("rotating the write token on the %s store", (_name, start)
   let b: string;
   let counter = 0;
 
-  const call = (base: string, method: string, path: string, token?: string, body?: unknown) =>
-    fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-        ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = apiCall;
   const rotate = (base: string, id: string, token?: string) => call(base, "POST", `/api/session/${id}/token`, token);
   const patch = (base: string, id: string, token: string | undefined, n: number) =>
     call(base, "PATCH", `/api/session/${id}`, token, { args: { n } });

@@ -7,6 +7,7 @@ import { ioredisPorts } from "../runtime/stores/ioredis.js";
 import { memoryPorts } from "../runtime/stores/memory.js";
 import { readMultipart } from "./support/multipart.js";
 import { spawnServer, startInProcess } from "./support/server.js";
+import { apiCall } from "./support/api.js";
 
 /**
  * Webhooks end to end, with deliveries shaped as each sender documents them: GitHub's
@@ -70,15 +71,7 @@ describe.each(stores)("webhooks on the %s store", (name, start) => {
   let b: string;
   let counter = 0;
 
-  const call = (base: string, method: string, path: string, token?: string, body?: unknown) =>
-    fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-        ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const call = apiCall;
 
   async function session(): Promise<{ id: string; token: string }> {
     const id = `hook${++counter}-${Math.random().toString(36).slice(2, 8)}`;
