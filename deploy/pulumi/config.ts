@@ -35,6 +35,7 @@ export const CONFIG_SCHEMA: Group = {
   terminationGracePeriodSeconds: "integer",
   apiKey: "secret",
   metricsToken: "secret",
+  secretsKey: "secret",
   podAnnotations: "stringMap",
   podLabels: "stringMap",
   nodeSelector: "stringMap",
@@ -211,6 +212,7 @@ export function readConfig(): RealtimeSvgArgs {
     const secretPaths: Array<[string, unknown]> = [
       ["apiKey", plain["apiKey"]],
       ["metricsToken", plain["metricsToken"]],
+      ["secretsKey", plain["secretsKey"]],
       ["redis.url", (plain["redis"] as Record<string, unknown> | undefined)?.["url"]],
       ["redis.password", (plain["redis"] as Record<string, unknown> | undefined)?.["password"]],
     ];
@@ -236,6 +238,7 @@ export function readConfig(): RealtimeSvgArgs {
   const args = plain as RealtimeSvgArgs;
   if (args.apiKey !== undefined) args.apiKey = config.requireSecret("apiKey");
   if (args.metricsToken !== undefined) args.metricsToken = config.requireSecret("metricsToken");
+  if (args.secretsKey !== undefined) args.secretsKey = config.requireSecret("secretsKey");
   if (args.redis?.url !== undefined || args.redis?.password !== undefined) {
     // Nested secrets: `pulumi config set --secret --path redis.password …` makes the whole
     // `redis` object a secret value; only the two secret fields stay secret Outputs.

@@ -37,7 +37,6 @@ export const ALLOWED_SETTINGS: readonly string[] = [
   "MEMORY_MAX_BYTES",
   "MEMORY_MAX_SESSIONS",
   "KEY_PREFIX",
-  "SECRETS_KEY",
   "PUBLIC_URL",
   "SHUTDOWN_GRACE_MS",
   "DRAIN_SECONDS",
@@ -91,6 +90,7 @@ export const SETTINGS_WITH_OWN_KNOB: Readonly<Record<string, string>> = {
   REDIS_PASSWORD: "redis.password",
   API_KEY: "apiKey",
   METRICS_TOKEN: "metricsToken",
+  SECRETS_KEY: "secretsKey",
 };
 
 /**
@@ -127,6 +127,8 @@ export interface RealtimeSvgArgs {
   terminationGracePeriodSeconds?: number;
   apiKey?: pulumi.Input<string>;
   metricsToken?: pulumi.Input<string>;
+  /** SECRETS_KEY: base64 of exactly 32 bytes, the AES-256-GCM key webhook secrets are sealed under. */
+  secretsKey?: pulumi.Input<string>;
   podAnnotations?: StringMap;
   podLabels?: StringMap;
   nodeSelector?: StringMap;
@@ -213,6 +215,8 @@ const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 /** At least 16 printable ASCII characters without spaces: Terraform's [[:graph:]]{16,}. */
 const TOKEN_16 = /^[\x21-\x7e]{16,}$/;
+/** base64 of exactly 32 bytes: 43 characters and one `=` of padding. */
+const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const ENV_VAR_FIELDS = ["name", "value", "valueFrom"];
 const TOLERATION_FIELDS = ["key", "operator", "value", "effect", "tolerationSeconds"];
@@ -328,6 +332,7 @@ export function problemsOf(args: RealtimeSvgArgs): string[] {
   );
   check(typeof args.apiKey !== "string" || TOKEN_16.test(args.apiKey), "apiKey must be at least 16 printable characters, without spaces");
   check(typeof args.metricsToken !== "string" || TOKEN_16.test(args.metricsToken), "metricsToken must be at least 16 printable characters, without spaces");
+  check(typeof args.secretsKey !== "string" || BASE64_32.test(args.secretsKey), "secretsKey must be base64 of exactly 32 bytes (44 characters ending in =, e.g. `openssl rand -base64 32`)");
   annotations(args.podAnnotations, "podAnnotations");
   labels(args.nodeSelector, "nodeSelector", { standard: false });
 
@@ -546,6 +551,7 @@ export class RealtimeSvg extends pulumi.ComponentResource {
       "redis-password": redis.password,
       apiKey: args.apiKey,
       "metrics-token": args.metricsToken,
+      "secrets-key": args.secretsKey,
     };
     const data = Object.fromEntries(
       Object.entries(secretValues)
@@ -561,6 +567,7 @@ export class RealtimeSvg extends pulumi.ComponentResource {
       secretEnv("REDIS_PASSWORD", "redis-password"),
       secretEnv("API_KEY", "apiKey"),
       secretEnv("METRICS_TOKEN", "metrics-token"),
+      secretEnv("SECRETS_KEY", "secrets-key"),
       ...(args.extraEnv ?? []),
     ];
     const securityContext = {

@@ -16,6 +16,7 @@ module "manifests" {
   termination_grace_period_seconds = var.termination_grace_period_seconds
   api_key                          = var.api_key
   metrics_token                    = var.metrics_token
+  secrets_key                      = var.secrets_key
   pod_annotations                  = var.pod_annotations
   pod_labels                       = var.pod_labels
   node_selector                    = var.node_selector

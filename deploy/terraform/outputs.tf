@@ -1,5 +1,5 @@
 output "manifests" {
-  description = "Every Kubernetes object applied, as manifests. Sensitive: the Secret holds api_key, metrics_token and the Redis credentials."
+  description = "Every Kubernetes object applied, as manifests. Sensitive: the Secret holds api_key, metrics_token, secrets_key and the Redis credentials."
   value       = module.manifests.manifests
   sensitive   = true
 }

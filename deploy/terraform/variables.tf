@@ -135,7 +135,7 @@ variable "settings" {
   # Configuration table, in its order, except those with an input of their own.
   validation {
     condition     = alltrue([for name in keys(var.settings) : contains(local.validation_allowed_settings, name)])
-    error_message = "settings: ${join(", ", [for name in keys(var.settings) : name if !contains(local.validation_allowed_settings, name)])} not allowed. settings may hold the Node host's settings of the README's Configuration table (the module README lists them) except PORT (fixed at 8080), LOG_LEVEL (log_level), REDIS_URL, REDIS_HOST, REDIS_PORT, REDIS_PASSWORD (redis_url, redis, redis_password), API_KEY (api_key) and METRICS_TOKEN (metrics_token)."
+    error_message = "settings: ${join(", ", [for name in keys(var.settings) : name if !contains(local.validation_allowed_settings, name)])} not allowed. settings may hold the Node host's settings of the README's Configuration table (the module README lists them) except PORT (fixed at 8080), LOG_LEVEL (log_level), REDIS_URL, REDIS_HOST, REDIS_PORT, REDIS_PASSWORD (redis_url, redis, redis_password), API_KEY (api_key), METRICS_TOKEN (metrics_token) and SECRETS_KEY (secrets_key)."
   }
 
   # The server's durations are whole numbers, and the module compares three of them (KEEP_ALIVE_MS,
@@ -202,6 +202,18 @@ variable "metrics_token" {
   validation {
     condition     = var.metrics_token == null || can(regex("^[[:graph:]]{16,}$", var.metrics_token))
     error_message = "metrics_token must be at least 16 printable characters without spaces (an empty value would turn the check off)."
+  }
+}
+
+variable "secrets_key" {
+  description = "SECRETS_KEY (Secret key secrets-key): base64 of exactly 32 bytes (openssl rand -base64 32), the AES-256-GCM key webhook secrets are stored sealed under. null: stored as is."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.secrets_key == null || can(regex("^[A-Za-z0-9+/]{43}=$", var.secrets_key))
+    error_message = "secrets_key must be base64 of exactly 32 bytes (44 characters ending in =, e.g. openssl rand -base64 32)."
   }
 }
 
@@ -569,7 +581,7 @@ locals {
   # Every setting of the Node host in the README's Configuration table, in its order, except those
   # with an input of their own (test/deploy checks the list against runtime/config.ts).
   validation_allowed_settings = [
-    "HOST", "MEMORY_MAX_BYTES", "MEMORY_MAX_SESSIONS", "KEY_PREFIX", "SECRETS_KEY", "PUBLIC_URL",
+    "HOST", "MEMORY_MAX_BYTES", "MEMORY_MAX_SESSIONS", "KEY_PREFIX", "PUBLIC_URL",
     "SHUTDOWN_GRACE_MS", "DRAIN_SECONDS", "MAX_CONNECTIONS", "MAX_STREAMS",
     "MAX_STREAMS_PER_CLIENT", "MAX_EVENT_IDS", "MAX_PREVIEWS", "MAX_PREVIEWS_PER_CLIENT",
     "TRUSTED_PROXY_HEADER", "TRUSTED_PROXY_HOPS",

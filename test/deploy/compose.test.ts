@@ -147,6 +147,7 @@ describe.skipIf(skip)("compose.yaml", () => {
       ...withKey,
       PUBLIC_URL: "https://img.example.com",
       METRICS_TOKEN: "metrics",
+      SECRETS_KEY: "yAAItSbVWq5LmEPMI2NZrmJP4za94fCABoz1adDuSOw=",
       CORS_ORIGINS: "https://app.example.com",
       TRUSTED_PROXY_HEADER: "X-Forwarded-For",
       LOG_LEVEL: "debug",
@@ -155,6 +156,7 @@ describe.skipIf(skip)("compose.yaml", () => {
     expect(loadConfig(interpolate(app.environment, full) as Record<string, string>)).toMatchObject({
       publicUrl: "https://img.example.com",
       metricsToken: "metrics",
+      secretsKey: "yAAItSbVWq5LmEPMI2NZrmJP4za94fCABoz1adDuSOw=",
       corsOrigins: ["https://app.example.com"],
       trustedProxyHeader: "x-forwarded-for",
       logLevel: "debug",

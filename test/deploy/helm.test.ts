@@ -123,7 +123,7 @@ describe.skipIf(skip)("the Helm chart", () => {
         const text = await readFile(join(examplesDir, file), "utf8");
         expect(text, file).toMatch(new RegExp(`^# ${file.replace(".yaml", "")}: \\S`));
         for (const secret of secrets) expect(text, `${file} holds a secret value`).not.toContain(secret);
-        expect(text, `${file} sets a secret value`).not.toMatch(/^\s*(apiKey|metricsToken|url|password):/m);
+        expect(text, `${file} sets a secret value`).not.toMatch(/^\s*(apiKey|metricsToken|secretsKey|url|password):/m);
       }
     });
   });
@@ -154,7 +154,7 @@ describe.skipIf(skip)("the Helm chart", () => {
 
     it("gives every value a default in values.yaml", async () => {
       const values: unknown = JSON.parse(await probe("values"));
-      const secrets = ["apiKey", "metricsToken", "redis.url", "redis.password"];
+      const secrets = ["apiKey", "metricsToken", "secretsKey", "redis.url", "redis.password"];
       for (const path of knobPaths("helm")) {
         // A secret defaults to "" (unset), service.nodePort to null (unset): present all the same.
         expect(lookup(values, path), path).toBeDefined();

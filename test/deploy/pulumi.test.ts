@@ -152,7 +152,12 @@ describe("the Pulumi program", () => {
 });
 
 describe("the Pulumi program's secrets", () => {
-  const values = { apiKey: "change-me-api-key", metricsToken: "change-me-metrics-token", "redis.password": "change-me-redis-password" };
+  const values = {
+    apiKey: "change-me-api-key",
+    metricsToken: "change-me-metrics-token",
+    secretsKey: "yAAItSbVWq5LmEPMI2NZrmJP4za94fCABoz1adDuSOw=",
+    "redis.password": "change-me-redis-password",
+  };
 
   it("reach the Secret as Pulumi secrets, base64 and nowhere else", async () => {
     const run = await runPulumiProgram({ secrets: values });
@@ -161,6 +166,7 @@ describe("the Pulumi program's secrets", () => {
     expect(Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, Buffer.from(value, "base64").toString()]))).toEqual({
       apiKey: values.apiKey,
       "metrics-token": values.metricsToken,
+      "secrets-key": values.secretsKey,
       "redis-password": values["redis.password"],
     });
     const elsewhere = JSON.stringify(run.objects.filter((object) => object !== secret));

@@ -108,10 +108,11 @@ describe.skipIf(skip)("the rendered objects", () => {
       ["REDIS_PASSWORD", "redis-password", true],
       ["API_KEY", "apiKey", true],
       ["METRICS_TOKEN", "metrics-token", true],
+      ["SECRETS_KEY", "secrets-key", true],
     ]);
     // No data at all without a secret; each key only when set.
     expect(find(objects, "v1", "Secret")).not.toHaveProperty("data");
-    expect(Object.keys(find(get("secrets"), "v1", "Secret").data).sort()).toEqual(["apiKey", "metrics-token", "redis-password"]);
+    expect(Object.keys(find(get("secrets"), "v1", "Secret").data).sort()).toEqual(["apiKey", "metrics-token", "redis-password", "secrets-key"]);
     expect(Object.keys(find(get("external-redis-host"), "v1", "Secret").data)).toEqual(["redis-password"]);
     expect(Object.keys(find(get("external-redis"), "v1", "Secret").data)).toEqual(["redis-url"]);
   });
@@ -292,7 +293,7 @@ describe.skipIf(skip)("the rendered objects", () => {
     expect(pod.spec.topologySpreadConstraints[0]).toMatchObject({ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" });
     const container = serverContainer(objects);
     expect(container.imagePullPolicy).toBe("Always");
-    expect(container.env.map((variable: Json) => variable.name)).toEqual(["REDIS_URL", "REDIS_PASSWORD", "API_KEY", "METRICS_TOKEN", "NODE_OPTIONS", "POD_NAME"]);
+    expect(container.env.map((variable: Json) => variable.name)).toEqual(["REDIS_URL", "REDIS_PASSWORD", "API_KEY", "METRICS_TOKEN", "SECRETS_KEY", "NODE_OPTIONS", "POD_NAME"]);
     // Redis is not the server: none of it reaches its pod.
     const redisPod = redisDeployment(objects).spec.template;
     expect(redisPod.metadata).not.toHaveProperty("annotations");

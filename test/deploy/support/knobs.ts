@@ -45,6 +45,7 @@ export const KNOBS: Knob[] = [
   same("time to stop", ["terminationGracePeriodSeconds"], ["termination_grace_period_seconds"]),
   same("API key", ["apiKey"], ["api_key"], true),
   same("metrics token", ["metricsToken"], ["metrics_token"], true),
+  same("secrets key", ["secretsKey"], ["secrets_key"], true),
   same("pod annotations", ["podAnnotations"], ["pod_annotations"]),
   same("pod labels", ["podLabels"], ["pod_labels"]),
   same("node selector", ["nodeSelector"], ["node_selector"]),
@@ -98,4 +99,4 @@ export const knobPaths = (tool: "helm" | "pulumi" | "terraform") =>
  * Settings every tool's `settings` map accepts: every setting of the Node host the README
  * documents, except those with a knob of their own.
  */
-export const SETTINGS_WITH_OWN_KNOB = ["PORT", "LOG_LEVEL", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "API_KEY", "METRICS_TOKEN"];
+export const SETTINGS_WITH_OWN_KNOB = ["PORT", "LOG_LEVEL", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "API_KEY", "METRICS_TOKEN", "SECRETS_KEY"];

@@ -7,12 +7,13 @@
  * them as TF_VAR_…, `--set`, `pulumi config set --secret`); the overlays hold the same example
  * values as literals.
  */
-export type SecretKnob = "apiKey" | "metricsToken" | "redisUrl" | "redisPassword";
+export type SecretKnob = "apiKey" | "metricsToken" | "secretsKey" | "redisUrl" | "redisPassword";
 
 /** How each tool names the secret inputs (Helm values path = Pulumi config path; Terraform variable). */
 export const SECRET_INPUTS: Record<SecretKnob, { helm: string; pulumi: string; terraform: string }> = {
   apiKey: { helm: "apiKey", pulumi: "apiKey", terraform: "api_key" },
   metricsToken: { helm: "metricsToken", pulumi: "metricsToken", terraform: "metrics_token" },
+  secretsKey: { helm: "secretsKey", pulumi: "secretsKey", terraform: "secrets_key" },
   redisUrl: { helm: "redis.url", pulumi: "redis.url", terraform: "redis_url" },
   redisPassword: { helm: "redis.password", pulumi: "redis.password", terraform: "redis_password" },
 };
@@ -95,8 +96,13 @@ export const MATRIX: Configuration[] = [
   },
   {
     name: "secrets",
-    about: "an API key, a metrics token and a password on the in-cluster Redis",
-    secrets: { apiKey: "change-me-api-key", metricsToken: "change-me-metrics-token", redisPassword: "change-me-redis-password" },
+    about: "an API key, a metrics token, a webhook secrets key and a password on the in-cluster Redis",
+    secrets: {
+      apiKey: "change-me-api-key",
+      metricsToken: "change-me-metrics-token",
+      secretsKey: "yAAItSbVWq5LmEPMI2NZrmJP4za94fCABoz1adDuSOw=",
+      redisPassword: "change-me-redis-password",
+    },
     objects: sorted(configMap, secret, server, pdb, redis),
   },
   {

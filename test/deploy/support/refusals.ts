@@ -287,6 +287,12 @@ export const REFUSALS: Refusal[] = [
   { what: "a setting the server does not have", ...same({ settings: { MAX_STREEMS: "5" } }), terraform: { settings: { MAX_STREEMS: "5" } }, names: ["settings", "MAX_STREEMS"] },
   { what: "a setting with a knob of its own (LOG_LEVEL)", ...same({ settings: { LOG_LEVEL: "debug" } }), terraform: { settings: { LOG_LEVEL: "debug" } }, names: ["settings", "LOG_LEVEL"] },
   { what: "a setting with a knob of its own (PORT)", ...same({ settings: { PORT: "9090" } }), terraform: { settings: { PORT: "9090" } }, names: ["settings", "PORT"] },
+  {
+    what: "a secret setting with a knob of its own (SECRETS_KEY: it would land in the ConfigMap)",
+    ...same({ settings: { SECRETS_KEY: "yAAItSbVWq5LmEPMI2NZrmJP4za94fCABoz1adDuSOw=" } }),
+    terraform: { settings: { SECRETS_KEY: "yAAItSbVWq5LmEPMI2NZrmJP4za94fCABoz1adDuSOw=" } },
+    names: ["settings", "SECRETS_KEY"],
+  },
   { what: "DRAIN_SECONDS that is not a whole number", ...same({ settings: { DRAIN_SECONDS: "5m" } }), terraform: { settings: { DRAIN_SECONDS: "5m" } }, names: ["DRAIN_SECONDS"] },
   { what: "KEEP_ALIVE_MS that is not a whole number", ...same({ settings: { KEEP_ALIVE_MS: "25s" } }), terraform: { settings: { KEEP_ALIVE_MS: "25s" } }, names: ["KEEP_ALIVE_MS"] },
   {
@@ -317,6 +323,20 @@ export const REFUSALS: Refusal[] = [
     pulumi: { secrets: { metricsToken: "short" } },
     terraform: { metrics_token: "short" },
     names: ["metricsToken"],
+  },
+  {
+    what: "a secrets key of 16 bytes (AES-256 needs 32)",
+    helm: { values: { secretsKey: "AQEBAQEBAQEBAQEBAQEBAQ==" } },
+    pulumi: { secrets: { secretsKey: "AQEBAQEBAQEBAQEBAQEBAQ==" } },
+    terraform: { secrets_key: "AQEBAQEBAQEBAQEBAQEBAQ==" },
+    names: ["secretsKey"],
+  },
+  {
+    what: "a secrets key of 44 characters that is not base64",
+    helm: { values: { secretsKey: "not base64: a key of 44 characters, with ===" } },
+    pulumi: { secrets: { secretsKey: "not base64: a key of 44 characters, with ===" } },
+    terraform: { secrets_key: "not base64: a key of 44 characters, with ===" },
+    names: ["secretsKey"],
   },
   {
     what: "a Redis password with a trailing newline",
@@ -616,6 +636,12 @@ export const ACCEPTED: Accepted[] = [
     helm: { values: { apiKey: "0123456789!#$%&(", metricsToken: "abcdefghijklmnop" } },
     pulumi: { secrets: { apiKey: "0123456789!#$%&(", metricsToken: "abcdefghijklmnop" } },
     terraform: { api_key: "0123456789!#$%&(", metrics_token: "abcdefghijklmnop" },
+  },
+  {
+    what: "a secrets key of 32 bytes with + and / in its base64",
+    helm: { values: { secretsKey: "+/+/AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGx8=" } },
+    pulumi: { secrets: { secretsKey: "+/+/AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGx8=" } },
+    terraform: { secrets_key: "+/+/AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGx8=" },
   },
   {
     what: "a Redis password with spaces and non-ASCII letters",

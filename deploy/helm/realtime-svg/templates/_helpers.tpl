@@ -68,7 +68,7 @@ so one Deployment serves every combination of secrets), then extraEnv verbatim.
 */}}
 {{- define "realtime-svg.env" -}}
 {{- $name := include "realtime-svg.fullname" . -}}
-{{- range list (list "REDIS_URL" "redis-url") (list "REDIS_PASSWORD" "redis-password") (list "API_KEY" "apiKey") (list "METRICS_TOKEN" "metrics-token") }}
+{{- range list (list "REDIS_URL" "redis-url") (list "REDIS_PASSWORD" "redis-password") (list "API_KEY" "apiKey") (list "METRICS_TOKEN" "metrics-token") (list "SECRETS_KEY" "secrets-key") }}
 - name: {{ index . 0 }}
   valueFrom:
     secretKeyRef:

@@ -10,6 +10,12 @@ variable "metrics_token" {
   sensitive   = true
 }
 
+variable "secrets_key" {
+  description = "Key sealing webhook secrets, base64 of 32 bytes: openssl rand -base64 32 (e.g. TF_VAR_secrets_key)."
+  type        = string
+  sensitive   = true
+}
+
 variable "redis_password" {
   description = "Password of the in-cluster Redis (e.g. TF_VAR_redis_password)."
   type        = string

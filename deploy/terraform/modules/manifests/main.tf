@@ -38,6 +38,7 @@ locals {
     "redis-password" = var.redis_password
     "apiKey"         = var.api_key
     "metrics-token"  = var.metrics_token
+    "secrets-key"    = var.secrets_key
   }
   secret_data = { for key, value in local.secret_values : key => base64encode(value) if nonsensitive(value != null) }
 

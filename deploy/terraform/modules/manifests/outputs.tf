@@ -1,5 +1,5 @@
 output "manifests" {
-  description = "Every Kubernetes object, as a list of manifests for kubernetes_manifest (or `kubectl apply`). Sensitive: the Secret holds api_key, metrics_token and the Redis credentials."
+  description = "Every Kubernetes object, as a list of manifests for kubernetes_manifest (or `kubectl apply`). Sensitive: the Secret holds api_key, metrics_token, secrets_key and the Redis credentials."
   value       = local.manifests
   sensitive   = true
 }

@@ -14,6 +14,7 @@ locals {
       ["REDIS_PASSWORD", "redis-password"],
       ["API_KEY", "apiKey"],
       ["METRICS_TOKEN", "metrics-token"],
+      ["SECRETS_KEY", "secrets-key"],
       ] : {
       name      = pair[0]
       valueFrom = { secretKeyRef = { name = local.name, key = pair[1], optional = true } }

@@ -351,3 +351,9 @@ run "metrics_token_must_not_contain_spaces" {
   variables { metrics_token = "a token with spaces in it" }
   expect_failures = [var.metrics_token]
 }
+
+run "secrets_key_must_be_base64_of_32_bytes" {
+  command = plan
+  variables { secrets_key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE" } # 32 bytes without its padding
+  expect_failures = [var.secrets_key]
+}
