@@ -1,11 +1,12 @@
 /**
  * /session/ID — the live image with its state, the arguments as a form saved by PATCH, the
- * template, lifetime and expiry, delete, and snippets to copy. Writes use the token this browser
+ * template, lifetime and expiry, webhooks, delete, and snippets to copy. Writes use the token this browser
  * remembers, or one pasted once.
  */
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ArgsForm } from "./args-form.js";
+import { HooksPanel } from "./hooks-panel.js";
 import { api, CopyButton, data, forgetToken, formatTime, languageSwitch, rememberedTokens, rememberToken, t, type ApiError } from "./common.js";
 import { ErrorText, type ServerInfo } from "./parts.js";
 
@@ -221,6 +222,7 @@ function SessionPage() {
             {t("extend")}
           </button>
         </section>
+        {token && <HooksPanel id={id} token={token} />}
         <section class="panel danger" aria-labelledby="delete-title">
           <h2 id="delete-title">{t("delete")}</h2>
           {!confirming ? (
