@@ -1,4 +1,4 @@
-import { hashToken } from "../http/auth.js";
+import { hashToken, toBase64Url } from "../http/auth.js";
 import type { HookScheme } from "./record.js";
 
 /**
@@ -24,7 +24,6 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
   }
 }
 
-const toBase64Url = (bytes: Uint8Array) => toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const random = (length: number) => crypto.getRandomValues(new Uint8Array(length));
 
 /** 144 random bits, URL-safe: the id is part of the delivery URL, which senders show in their settings. */

@@ -1,4 +1,5 @@
-import { hashToken } from "../http/auth.js";
+import { concat } from "../bytes.js";
+import { digestsEqual, hashToken } from "../http/auth.js";
 import { AppError } from "../http/errors.js";
 import type { HookRecord } from "./record.js";
 import { fromBase64 } from "./secrets.js";
@@ -42,20 +43,7 @@ function fromHex(hex: string): Uint8Array<ArrayBuffer> {
 
 /** Equal strings, compared as SHA-256 digests: constant time whatever the lengths. */
 async function sameSecret(given: string, expectedDigest: string): Promise<boolean> {
-  const digest = await hashToken(given);
-  let difference = digest.length ^ expectedDigest.length;
-  for (let i = 0; i < digest.length; i++) difference |= digest.charCodeAt(i) ^ expectedDigest.charCodeAt(i);
-  return difference === 0;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  return digestsEqual(await hashToken(given), expectedDigest);
 }
 
 /** GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, keyed with the secret as typed. */
@@ -95,7 +83,7 @@ async function standard(delivery: Delivery, secret: string, nowMs: number): Prom
     throw new AppError("stale_timestamp", `webhook-timestamp is ${Math.round(skew)} s from this server's clock (tolerance ${TIMESTAMP_TOLERANCE_SECONDS} s)`);
   }
   const key = await hmacKey(fromBase64(secret.replace(/^whsec_/, "")) ?? new Uint8Array(0));
-  const signed = concat(encoder.encode(`${id}.${timestamp}.`), delivery.body);
+  const signed = concat([encoder.encode(`${id}.${timestamp}.`), delivery.body]);
   let ok = false;
   // Every v1 signature is tried (a sender rotating its secret sends one per key); no early exit.
   for (const entry of signatures.trim().split(/\s+/)) {

@@ -68,7 +68,12 @@ export function acceptQuality(accept: string | null, mediaType: string): number 
   return q;
 }
 
-/** true when `accept` ranks `image` strictly above JSON: `*\/*` alone, or no header, is an API client's. */
+/** true when `accept` ranks `mediaType` strictly above JSON: `*\/*` alone, or no header, is an API client's. */
+export function prefersOverJson(accept: string | null, mediaType: string): boolean {
+  return acceptQuality(accept, mediaType) > acceptQuality(accept, "application/json");
+}
+
+/** An image request by its Accept: `image` (default SVG) ranked above JSON. */
 export function prefersImageOverJson(accept: string | null, image = "image/svg+xml"): boolean {
-  return acceptQuality(accept, image) > acceptQuality(accept, "application/json");
+  return prefersOverJson(accept, image);
 }

@@ -6,7 +6,8 @@ function toHex(bytes: ArrayBuffer): string {
   return Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-function toBase64Url(bytes: Uint8Array): string {
+/** Base64url without padding (RFC 4648 §5): tokens and ids that sit in URLs. */
+export function toBase64Url(bytes: Uint8Array): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -22,7 +23,7 @@ export async function hashToken(token: string): Promise<string> {
 }
 
 /** Compares equal-length hex digests without an early exit, so timing reveals nothing. */
-function digestsEqual(a: string, b: string): boolean {
+export function digestsEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let difference = 0;
   for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);

@@ -1,6 +1,6 @@
 import type { IRequest } from "itty-router";
 import { baseUrl, type AppContext } from "../context.js";
-import { acceptQuality } from "../http/accept.js";
+import { prefersOverJson } from "../http/accept.js";
 import { AppError, SessionNotFound } from "../http/errors.js";
 import { isSessionId } from "../sessions/ids.js";
 import { NEVER, type Lifetime } from "../sessions/lifetime.js";
@@ -13,10 +13,7 @@ import { starterById, STARTERS } from "./starters.js";
 import { starterThumbnails } from "./thumbnails.js";
 
 /** A browser navigating (Accept ranks HTML above JSON) gets pages; API clients keep JSON errors. */
-export const wantsHtml = (request: Request): boolean => {
-  const accept = request.headers.get("accept");
-  return acceptQuality(accept, "text/html") > acceptQuality(accept, "application/json");
-};
+export const wantsHtml = (request: Request): boolean => prefersOverJson(request.headers.get("accept"), "text/html");
 
 const LIFETIMES: readonly { key: keyof Messages; seconds: number }[] = [
   { key: "lifetime_1h", seconds: 3_600 },

@@ -1,3 +1,4 @@
+import { concat } from "../bytes.js";
 import { compareFrameIds, type FrameId } from "../sessions/record.js";
 import { isSessionId } from "../sessions/ids.js";
 import type { Part } from "./channel.js";
@@ -116,14 +117,3 @@ export function retryField(ms: number): Uint8Array {
 
 /** A comment: ignored by the client, it keeps proxies from timing the connection out. */
 export const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
-
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}

@@ -1,10 +1,10 @@
+import { concat } from "../bytes.js";
 import { notFound } from "../http/errors.js";
 import type { Metrics } from "../metrics.js";
 import { compareFrameIds, type FrameId } from "../sessions/record.js";
 import type { Part, Viewer } from "./channel.js";
 import {
   alreadySeen,
-  concat,
   endEvent,
   formatCursor,
   frameEvent,
