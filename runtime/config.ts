@@ -15,6 +15,18 @@ export interface Config {
   redisHost?: string;
   redisPort: number;
   redisPassword?: string;
+  /** Sentinel topology: the sentinels' addresses, the monitored primary's name, their password. */
+  redisSentinels?: RedisAddress[];
+  redisSentinelMaster?: string;
+  redisSentinelPassword?: string;
+  /** Cluster topology: seed nodes (the client discovers the rest). */
+  redisClusterNodes?: RedisAddress[];
+  /** TLS to the addresses of REDIS_HOST, REDIS_SENTINELS or REDIS_CLUSTER_NODES (a URL says rediss://). */
+  redisTls: boolean;
+  /** PEM file of the CA that signed the Redis servers' certificates (unset: the system's CAs). */
+  redisCaFile?: string;
+  /** Replicas a write must reach (WAIT) before it is answered; 0: answered once the primary has it. */
+  redisWaitReplicas: number;
   logLevel: string;
   apiKey?: string;
   /** base64 of 32 bytes: webhook secrets are stored sealed under it (AES-256-GCM). */
@@ -45,6 +57,11 @@ export interface Config {
   memoryMaxBytes: number;
   memoryMaxSessions: number;
   limits: Limits;
+}
+
+export interface RedisAddress {
+  host: string;
+  port: number;
 }
 
 /** The edge worker's settings, from its env bindings (wrangler `vars` and secrets); runtime/edge/config.ts. */
@@ -208,6 +225,21 @@ const aesKey: Parse<string> = (raw) => {
   if (size !== 32) throw new Error("expected base64 of 32 bytes, e.g. the output of openssl rand -base64 32");
   return value;
 };
+/** `host:port,…` (an IPv6 host in brackets: `[::1]:26379`); at least one. */
+const addresses: Parse<RedisAddress[]> = (raw) => {
+  const entries = raw.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  if (entries.length === 0) throw new Error("expected host:port,host:port,…");
+  return entries.map((entry) => {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65535) throw new Error(`${JSON.stringify(entry)} is not host:port (IPv6 as [::1]:port)`);
+    return { host: match[1] ?? match[2] ?? "", port };
+  });
+};
+const flag: Parse<boolean> = (raw) => {
+  if (raw !== "true" && raw !== "false") throw new Error("expected true or false");
+  return raw === "true";
+};
 const prefix: Parse<string> = (raw) => {
   if (!/^[A-Za-z0-9._:-]{0,64}$/.test(raw)) throw new Error("expected up to 64 characters of A-Z a-z 0-9 . _ : -");
   return raw;
@@ -238,6 +270,13 @@ export const SETTINGS: readonly AnySetting[] = [
   setting({ env: "REDIS_HOST", hosts: NODE, describe: "Redis host (alternative to REDIS_URL, as a ConfigMap provides it)", parse: text, assign: (c, v) => (c.redisHost = v) }),
   setting({ env: "REDIS_PORT", hosts: NODE, describe: "Redis port, with REDIS_HOST", fallback: "6379", parse: integer(1, 65535), assign: (c, v) => (c.redisPort = v) }),
   setting({ env: "REDIS_PASSWORD", hosts: NODE, describe: "Redis password, with REDIS_HOST (as a Secret provides it)", secret: true, parse: text, assign: (c, v) => (c.redisPassword = v) }),
+  setting({ env: "REDIS_SENTINELS", hosts: NODE, describe: "Redis Sentinel: the sentinels as host:port,… (instead of REDIS_URL / REDIS_HOST); with REDIS_SENTINEL_MASTER", parse: addresses, assign: (c, v) => (c.redisSentinels = v) }),
+  setting({ env: "REDIS_SENTINEL_MASTER", hosts: NODE, describe: "Redis Sentinel: the name the sentinels monitor the primary under", parse: text, assign: (c, v) => (c.redisSentinelMaster = v) }),
+  setting({ env: "REDIS_SENTINEL_PASSWORD", hosts: NODE, describe: "Redis Sentinel: the sentinels' own password (REDIS_PASSWORD is the data nodes')", secret: true, parse: text, assign: (c, v) => (c.redisSentinelPassword = v) }),
+  setting({ env: "REDIS_CLUSTER_NODES", hosts: NODE, describe: "Redis Cluster: some of its nodes as host:port,… (instead of REDIS_URL / REDIS_HOST); password: REDIS_PASSWORD", parse: addresses, assign: (c, v) => (c.redisClusterNodes = v) }),
+  setting({ env: "REDIS_TLS", hosts: NODE, describe: "true: TLS to REDIS_HOST, REDIS_SENTINELS or REDIS_CLUSTER_NODES (a URL says rediss:// instead)", fallback: "false", parse: flag, assign: (c, v) => (c.redisTls = v) }),
+  setting({ env: "REDIS_CA_FILE", hosts: NODE, describe: "PEM file of the CA of the Redis servers' certificates, with TLS (unset: the system's CAs)", parse: text, assign: (c, v) => (c.redisCaFile = v) }),
+  setting({ env: "REDIS_WAIT_REPLICAS", hosts: NODE, describe: "Replicas a write must reach before it is answered (0: the primary only; an answered write can be lost in a failover); only 0 so far", fallback: "0", parse: integer(0, 16), assign: (c, v) => (c.redisWaitReplicas = v) }),
   setting({ env: "MEMORY_MAX_BYTES", hosts: NODE, describe: "Memory store: most bytes of records (JSON length x 2); 507 store_full beyond", fallback: String(DEFAULT_MEMORY_MAX_BYTES), parse: integer(KIB, 1024 * MAX_BYTES), assign: (c, v) => (c.memoryMaxBytes = v) }),
   setting({ env: "MEMORY_MAX_SESSIONS", hosts: NODE, describe: "Memory store: most sessions; 507 store_full beyond", fallback: String(DEFAULT_MEMORY_MAX_SESSIONS), parse: integer(1, 100_000_000), assign: (c, v) => (c.memoryMaxSessions = v) }),
   setting({ env: "UPSTASH_REDIS_REST_URL", hosts: EDGE, describe: "Upstash REST URL of the database, https://…", required: true, parse: url(["https:", "http:"], "an https"), assign: (c, v) => (c.upstashUrl = v) }),
@@ -313,6 +352,8 @@ const DEFAULTS: { readonly [H in Host]: () => HostConfigs[H] } = {
     port: 8080,
     host: "0.0.0.0",
     redisPort: 6379,
+    redisTls: false,
+    redisWaitReplicas: 0,
     keyPrefix: "rsvg:",
     logLevel: "info",
     shutdownGraceMs: 10_000,
@@ -375,10 +416,49 @@ export function loadSettings<H extends Host>(host: H, env: Readonly<Record<strin
 /** The Node host's configuration: the environment, overridden by --flags. */
 export function loadConfig(env: Readonly<Record<string, unknown>>, argv: readonly string[] = []): Config {
   const config = loadSettings("node", env, argv);
+  checkRedisTopology(config);
+  return config;
+}
+
+/** One topology at a time, each with what it needs; the first conflict found is named. */
+function checkRedisTopology(config: Config): void {
+  const single = config.redisUrl ? "REDIS_URL" : config.redisHost ? "REDIS_HOST" : undefined;
   if (config.redisUrl && config.redisHost) {
     throw new ConfigError("invalid REDIS_HOST: set either REDIS_URL or REDIS_HOST, not both");
   }
-  return config;
+  if (config.redisSentinels && single) {
+    throw new ConfigError(`invalid REDIS_SENTINELS: set either ${single} or REDIS_SENTINELS, not both`);
+  }
+  if (config.redisClusterNodes && single) {
+    throw new ConfigError(`invalid REDIS_CLUSTER_NODES: set either ${single} or REDIS_CLUSTER_NODES, not both`);
+  }
+  if (config.redisClusterNodes && config.redisSentinels) {
+    throw new ConfigError("invalid REDIS_CLUSTER_NODES: set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both");
+  }
+  if (config.redisSentinels && !config.redisSentinelMaster) {
+    throw new ConfigError("missing REDIS_SENTINEL_MASTER: REDIS_SENTINELS needs the primary's name");
+  }
+  if (!config.redisSentinels && config.redisSentinelMaster !== undefined) {
+    throw new ConfigError("invalid REDIS_SENTINEL_MASTER: only with REDIS_SENTINELS");
+  }
+  if (!config.redisSentinels && config.redisSentinelPassword !== undefined) {
+    throw new ConfigError("invalid REDIS_SENTINEL_PASSWORD: only with REDIS_SENTINELS");
+  }
+  if (config.redisTls && config.redisUrl) {
+    throw new ConfigError("invalid REDIS_TLS: a URL chooses TLS itself (rediss://)");
+  }
+  const usesTls = config.redisTls || config.redisUrl?.startsWith("rediss:") === true;
+  if (config.redisCaFile !== undefined && !usesTls) {
+    throw new ConfigError("invalid REDIS_CA_FILE: only with TLS (REDIS_TLS=true or a rediss:// URL)");
+  }
+  const anyRedis = single ?? config.redisSentinels ?? config.redisClusterNodes;
+  if (config.redisWaitReplicas > 0 && !anyRedis) {
+    throw new ConfigError("invalid REDIS_WAIT_REPLICAS: the in-memory store has no replicas");
+  }
+  // The store does not send WAIT yet; accepting N > 0 would promise a durability it lacks.
+  if (config.redisWaitReplicas > 0) {
+    throw new ConfigError("invalid REDIS_WAIT_REPLICAS: not supported yet, only 0");
+  }
 }
 
 /** The name column of --help: flag and variable, or only the variable of an edge-only setting. */
@@ -411,6 +491,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     ...config,
     redisUrl: config.redisUrl?.replace(/\/\/([^@/]*)@/, "//***@"),
     redisPassword: config.redisPassword ? "***" : undefined,
+    redisSentinelPassword: config.redisSentinelPassword ? "***" : undefined,
     apiKey: config.apiKey ? "***" : undefined,
     secretsKey: config.secretsKey ? "***" : undefined,
     metricsToken: config.metricsToken ? "***" : undefined,

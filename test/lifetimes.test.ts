@@ -112,7 +112,7 @@ describe.concurrent("session lifetimes", () => {
   const redisUrl = inject("redisUrl");
   const prefix = `life-${randomBytes(4).toString("hex")}:`;
   const admin = new Redis(redisUrl);
-  const pttl = (id: string) => admin.pttl(`${prefix}session:${id}`);
+  const pttl = (id: string) => admin.pttl(`${prefix}{${id}}:session`);
   let memory: RunningServer;
   let redis: RunningServer;
   let bridge: UpstashBridge;

@@ -48,6 +48,9 @@ describe("startup errors", () => {
     ["an address of another machine", () => ({ HOST: "192.0.2.1" }), () => "realtime-svg: HOST=192.0.2.1 is not an address of this machine\n"],
     ["a HOST that is no address or name", () => ({ HOST: "not a host!" }), () => /^realtime-svg: invalid HOST="not a host!": expected an IP address or a host name/],
     ["an unreadable setting", () => ({ CORS_ORIGINS: "ftp://files.example" }), () => /^realtime-svg: invalid CORS_ORIGINS="ftp:\/\/files.example": /],
+    ["REDIS_URL and REDIS_SENTINELS at once", () => ({ REDIS_URL: "redis://127.0.0.1:1", REDIS_SENTINELS: "127.0.0.1:2", REDIS_SENTINEL_MASTER: "m" }), () => "realtime-svg: invalid REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS, not both\n"],
+    ["REDIS_SENTINELS without REDIS_SENTINEL_MASTER", () => ({ REDIS_SENTINELS: "127.0.0.1:2" }), () => /^realtime-svg: missing REDIS_SENTINEL_MASTER/],
+    ["an unreadable REDIS_CA_FILE", () => ({ REDIS_HOST: "127.0.0.1", REDIS_TLS: "true", REDIS_CA_FILE: "/nonexistent/ca.pem" }), () => /^realtime-svg: invalid REDIS_CA_FILE="\/nonexistent\/ca.pem": cannot read it \(ENOENT\)/],
     ["a MAX_CONNECTIONS too small to serve", () => ({ MAX_CONNECTIONS: "10" }), () => /^realtime-svg: invalid MAX_CONNECTIONS="10": expected a whole number from 128/],
   ])("%s: one line on stderr naming the setting, exit code 2", async (_name, env, expected) => {
     const { code, stdout, stderr } = await run(env());

@@ -124,8 +124,8 @@ describe("streams and the loss of the store's data", () => {
     expect(await admin.pubsub("NUMSUB", `${prefix}channel:deleted-unheard`)).toEqual([`${prefix}channel:deleted-unheard`, 0]);
     const deleted = await fetch(`${direct.url}/api/session/deleted-unheard`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
     expect(deleted.status).toBe(204);
-    expect(await admin.get(`${prefix}deleted:deleted-unheard`)).toMatch(/^\d+$/);
-    expect(await admin.ttl(`${prefix}deleted:deleted-unheard`)).toBeGreaterThan(590);
+    expect(await admin.get(`${prefix}{deleted-unheard}:deleted`)).toMatch(/^\d+$/);
+    expect(await admin.ttl(`${prefix}{deleted-unheard}:deleted`)).toBeGreaterThan(590);
     for (const viewer of viewers) expect(await endsWithin(viewer, 500)).toBe(false);
 
     const restoredAt = Date.now();

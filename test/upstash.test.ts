@@ -96,7 +96,7 @@ describe("the Upstash ports and the ioredis ports on one Redis", () => {
 
     const a = record("a");
     expect(await edge.store.create(a, 60, frameMessage(a))).toBe(true);
-    expect(JSON.parse((await admin.get(`${prefix}session:a`))!)).toEqual(await node.store.get("a"));
+    expect(JSON.parse((await admin.get(`${prefix}{a}:session`))!)).toEqual(await node.store.get("a"));
     expect(await node.store.get("a")).toEqual(await edge.store.get("a"));
     expect(await node.store.create(a, 60, "x")).toBe(false);
 

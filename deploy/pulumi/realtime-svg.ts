@@ -34,6 +34,13 @@ export type PathType = (typeof PATH_TYPES)[number];
  */
 export const ALLOWED_SETTINGS: readonly string[] = [
   "HOST",
+  "REDIS_SENTINELS",
+  "REDIS_SENTINEL_MASTER",
+  "REDIS_SENTINEL_PASSWORD",
+  "REDIS_CLUSTER_NODES",
+  "REDIS_TLS",
+  "REDIS_CA_FILE",
+  "REDIS_WAIT_REPLICAS",
   "MEMORY_MAX_BYTES",
   "MEMORY_MAX_SESSIONS",
   "KEY_PREFIX",

@@ -24,7 +24,12 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-const ports = portsFromConfig(config, log);
+let ports;
+try {
+  ports = portsFromConfig(config, log);
+} catch (error) {
+  refuse(error);
+}
 let running;
 try {
   running = await startServer(config, ports, log);

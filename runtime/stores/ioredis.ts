@@ -3,8 +3,12 @@
  * Each process holds exactly two connections, opened eagerly: one for commands, one subscriber
  * shared by every channel. While Redis is unreachable every call fails fast (no offline queue);
  * both connections reconnect forever in the background, so the store recovers by itself.
+ * The endpoint is one Redis, a Sentinel-named primary (ioredis follows a promotion), or a Cluster
+ * (each of the two is then ioredis' Cluster client, with a connection per node it talks to, and
+ * it follows MOVED/ASK; every script's keys share one slot, keys.ts).
  */
-import { Redis, type RedisOptions } from "ioredis";
+import type { ConnectionOptions } from "node:tls";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Broker, BrokerListener, SessionStore } from "../../handlers/index.js";
 import { channelKey, channelOf, DEFAULT_PREFIX, validatePrefix } from "./keys.js";
 import { AUTH_FAILURE, type RedisEventHandler } from "./redis-events.js";
@@ -17,6 +21,14 @@ export interface IoredisOptions {
   port?: number;
   password?: string;
   db?: number;
+  /** Sentinel: the sentinels, and the name they monitor the primary under; `password` is the data nodes'. */
+  sentinels?: { host: string; port: number }[];
+  sentinelName?: string;
+  sentinelPassword?: string;
+  /** Cluster: seed nodes; the client discovers the rest and follows MOVED/ASK. `password` is every node's. */
+  clusterNodes?: { host: string; port: number }[];
+  /** TLS to `host`, the sentinels and their data nodes, or the cluster nodes (a URL says rediss:// itself). */
+  tls?: ConnectionOptions;
   /** Prefix of every key and channel (default "rsvg:"). */
   prefix?: string;
   /** A command without a reply after this long fails with StoreUnavailableError (default 2000). */
@@ -30,6 +42,7 @@ export interface IoredisOptions {
 }
 
 const noop = (): void => {};
+const backoff = (attempts: number): number => Math.min(attempts * 100, 2000);
 
 /** The session store and broker on one Redis; close both to release both connections. */
 export function ioredisPorts(options: IoredisOptions = {}): { store: SessionStore; broker: IoredisBroker } {
@@ -51,24 +64,53 @@ export function ioredisPorts(options: IoredisOptions = {}): { store: SessionStor
     // The broker re-subscribes its own channel set on reconnect, so a channel whose UNSUBSCRIBE
     // was lost during an outage is not resurrected.
     autoResubscribe: false,
-    retryStrategy: (attempts) => Math.min(attempts * 100, 2000),
+    retryStrategy: backoff,
   };
-  const connect = () => (options.url ? new Redis(options.url, clientOptions) : new Redis(clientOptions));
+  const connect = (): Client => {
+    if (options.url) return new Redis(options.url, clientOptions);
+    if (options.clusterNodes) {
+      // The cluster client owns the node connections' retries and queue (redisOptions omits both).
+      const nodeOptions: Omit<RedisOptions, "retryStrategy" | "enableOfflineQueue"> = { ...clientOptions };
+      delete (nodeOptions as RedisOptions).retryStrategy;
+      delete (nodeOptions as RedisOptions).enableOfflineQueue;
+      return new Cluster(options.clusterNodes, {
+        redisOptions: { ...nodeOptions, ...(options.tls ? { tls: options.tls } : {}) },
+        enableOfflineQueue: false,
+        clusterRetryStrategy: backoff,
+      });
+    }
+    if (options.sentinels) {
+      return new Redis({
+        ...clientOptions,
+        sentinels: options.sentinels,
+        name: options.sentinelName,
+        sentinelPassword: options.sentinelPassword,
+        // Past the last sentinel, start over instead of giving up (ioredis' default gives up).
+        sentinelRetryStrategy: backoff,
+        ...(options.tls ? { tls: options.tls, enableTLSForSentinelMode: true, sentinelTLS: options.tls } : {}),
+      });
+    }
+    return new Redis({ ...clientOptions, ...(options.tls ? { tls: options.tls } : {}) });
+  };
   const onEvent = options.onEvent ?? noop;
+  const address = addressOf(options);
   const cmd = connect();
   const sub = connect();
-  watch(cmd, "command", onEvent);
-  watch(sub, "subscriber", onEvent);
+  watch(cmd, "command", address, onEvent);
+  watch(sub, "subscriber", address, onEvent);
   const commands = new IoredisCommands(cmd, connectTimeoutMs);
   return {
-    store: new RedisSessionStore(commands, { kind: "redis", prefix }),
-    broker: new IoredisBroker(sub, prefix, connectTimeoutMs, onEvent),
+    store: new RedisSessionStore(commands, { kind: "redis", prefix, legacyKeys: !options.clusterNodes }),
+    broker: new IoredisBroker(sub, prefix, connectTimeoutMs, address, onEvent),
   };
 }
 
+/** One connection to a single Redis or a Sentinel-named primary, or a Cluster client (a pool per node). */
+type Client = Redis | Cluster;
+
 class IoredisCommands implements RedisCommands {
   constructor(
-    private readonly client: Redis,
+    private readonly client: Client,
     private readonly connectTimeoutMs: number,
   ) {}
   get(key: string) {
@@ -103,9 +145,10 @@ export class IoredisBroker implements Broker {
   private closed = false;
 
   constructor(
-    private readonly sub: Redis,
+    private readonly sub: Client,
     private readonly prefix: string,
     private readonly connectTimeoutMs: number,
+    private readonly address: string,
     private readonly onEvent: RedisEventHandler,
   ) {
     sub.on("ready", () => this.onReady());
@@ -171,7 +214,7 @@ export class IoredisBroker implements Broker {
     this.sub.subscribe(...keys).then(
       () => this.listener?.resync(),
       (error: unknown) => {
-        this.onEvent({ type: "resubscribe_failed", connection: "subscriber", address: addressOf(this.sub), reason: asError(error).message });
+        this.onEvent({ type: "resubscribe_failed", connection: "subscriber", address: this.address, reason: asError(error).message });
         // Listeners would silently stop receiving: reconnect and try again on the next ready.
         if (!this.closed) this.sub.disconnect(true);
       },
@@ -179,7 +222,17 @@ export class IoredisBroker implements Broker {
   }
 }
 
-const addressOf = (client: Redis) => `${client.options.host ?? "localhost"}:${client.options.port ?? 6379}`;
+/** Where the events say the connection goes: the host, the sentinel set, or the cluster's seeds. */
+function addressOf(options: IoredisOptions): string {
+  const list = (nodes: { host: string; port: number }[]) => nodes.map((n) => `${n.host}:${n.port}`).join(",");
+  if (options.url) {
+    const url = new URL(options.url);
+    return `${url.hostname}:${url.port || 6379}`;
+  }
+  if (options.clusterNodes) return `cluster ${list(options.clusterNodes)}`;
+  if (options.sentinels) return `sentinel ${options.sentinelName ?? ""}@${list(options.sentinels)}`;
+  return `${options.host ?? "localhost"}:${options.port ?? 6379}`;
+}
 const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
 /**
@@ -187,10 +240,9 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
  * "Unhandled error event" each time. Each outage is told once: lost (or never reached), then
  * reconnected; wrong credentials are told as such, once until the next success.
  */
-function watch(client: Redis, connection: "command" | "subscriber", onEvent: RedisEventHandler): void {
+function watch(client: Client, connection: "command" | "subscriber", address: string, onEvent: RedisEventHandler): void {
   let lost = false;
   let authReported = false;
-  const address = addressOf(client);
   const loseWith = (error?: Error) => {
     if (lost || closing.has(client)) return;
     lost = true;
@@ -214,9 +266,9 @@ function watch(client: Redis, connection: "command" | "subscriber", onEvent: Red
 }
 
 /** Connections this process is closing: their end is not an outage. */
-const closing = new WeakSet<Redis>();
+const closing = new WeakSet<Client>();
 
-function waitReady(client: Redis, timeoutMs: number): Promise<void> {
+function waitReady(client: Client, timeoutMs: number): Promise<void> {
   if (client.status === "ready") return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onReady = (): void => {
@@ -233,7 +285,7 @@ function waitReady(client: Redis, timeoutMs: number): Promise<void> {
 
 /** QUIT lets pending replies arrive; it cannot be sent while disconnected (no offline queue) and
  *  may hang on a dead socket, so fall back to a hard disconnect. */
-async function quit(client: Redis): Promise<void> {
+async function quit(client: Client): Promise<void> {
   closing.add(client);
   if (client.status === "ready") {
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -17,10 +17,24 @@ export function validatePrefix(prefix: string): string {
   return prefix;
 }
 
-export const sessionKey = (prefix: string, id: string): string => `${prefix}session:${id}`;
-export const channelKey = (prefix: string, channel: string): string => `${prefix}channel:${channel}`;
+/**
+ * A session's keys carry its id as hash tag (`{id}`), so Redis Cluster puts the record and its
+ * tombstone in one slot and a script may touch both. The same schema serves every topology:
+ * single, Sentinel, Cluster, and the edge host's Upstash. Ids cannot contain braces (handlers
+ * validate them), so the tag is exactly the id.
+ */
+export const sessionKey = (prefix: string, id: string): string => `${prefix}{${id}}:session`;
 /** A deleted session's tombstone: the incarnation deleted, kept TOMBSTONE_SECONDS (handlers/ports/session-store.ts). */
-export const tombstoneKey = (prefix: string, id: string): string => `${prefix}deleted:${id}`;
+export const tombstoneKey = (prefix: string, id: string): string => `${prefix}{${id}}:deleted`;
+/**
+ * The keys before hash tags. Records and tombstones there are still read, and a record is moved
+ * to sessionKey by its next commit (the scripts take both keys). Only a single Redis or a
+ * Sentinel-named primary can hold them: no release wrote to a Cluster, and on a Cluster these
+ * keys hash to another slot than the tagged ones, so the store never passes them there.
+ */
+export const legacySessionKey = (prefix: string, id: string): string => `${prefix}session:${id}`;
+export const legacyTombstoneKey = (prefix: string, id: string): string => `${prefix}deleted:${id}`;
+export const channelKey = (prefix: string, channel: string): string => `${prefix}channel:${channel}`;
 
 /** The session id a channel key names, or null for a key outside this prefix. */
 export function channelOf(prefix: string, key: string): string | null {

@@ -17,7 +17,16 @@ import {
   type SessionRecord,
   type SessionStore,
 } from "../../handlers/index.js";
-import { DEFAULT_PREFIX, assertTtlSeconds, channelKey, sessionKey, tombstoneKey, validatePrefix } from "./keys.js";
+import {
+  DEFAULT_PREFIX,
+  assertTtlSeconds,
+  channelKey,
+  legacySessionKey,
+  legacyTombstoneKey,
+  sessionKey,
+  tombstoneKey,
+  validatePrefix,
+} from "./keys.js";
 import { COMMIT_LUA, CREATE_LUA, DELETE_LUA } from "./session-scripts.js";
 import { RedisHookStore } from "./redis-hook-store.js";
 
@@ -37,6 +46,9 @@ export interface RedisSessionStoreOptions {
   kind: string;
   /** Prefix of every key and channel (default "rsvg:"). */
   prefix?: string;
+  /** Also read, and move on write, records under the keys before hash tags (keys.ts). Off on a
+   *  Cluster, where those keys are in other slots and no release wrote them (default true). */
+  legacyKeys?: boolean;
 }
 
 /** SHA-1 of each script, as plain strings: on workerd a shared pending promise must not be settled by another request's work. */
@@ -56,6 +68,7 @@ export class RedisSessionStore implements SessionStore {
   readonly kind: string;
   readonly hooks: RedisHookStore;
   private readonly prefix: string;
+  private readonly legacyKeys: boolean;
   private closed = false;
 
   constructor(
@@ -64,6 +77,7 @@ export class RedisSessionStore implements SessionStore {
   ) {
     this.kind = options.kind;
     this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
+    this.legacyKeys = options.legacyKeys ?? true;
     this.hooks = new RedisHookStore(
       this.prefix,
       (lua, keys, args) => this.script(lua, keys, args),
@@ -76,7 +90,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<SessionRecord | null> {
-    const json = await this.run("GET", () => this.commands.get(sessionKey(this.prefix, id)));
+    const json = await this.getEither(sessionKey(this.prefix, id), legacySessionKey(this.prefix, id));
     if (json === null) return null;
     const record = parseStoredRecord(json);
     if (!record) throw new AppError("record_unreadable", `the stored session ${id} cannot be read by this server version`);
@@ -91,7 +105,7 @@ export class RedisSessionStore implements SessionStore {
   async lookup(id: string): Promise<SessionLookup> {
     const record = await this.get(id);
     if (record) return { state: "live", record };
-    const tombstone = await this.run("GET", () => this.commands.get(tombstoneKey(this.prefix, id)));
+    const tombstone = await this.getEither(tombstoneKey(this.prefix, id), legacyTombstoneKey(this.prefix, id));
     const incarnation = tombstone === null ? Number.NaN : Number(tombstone);
     return Number.isSafeInteger(incarnation) ? { state: "deleted", incarnation } : { state: "missing" };
   }
@@ -99,7 +113,7 @@ export class RedisSessionStore implements SessionStore {
   async create(record: SessionRecord, ttlSeconds: number | null, announcement: string): Promise<boolean> {
     if (ttlSeconds !== null) assertTtlSeconds(ttlSeconds);
     assertAnnouncement(announcement);
-    const reply = await this.script(CREATE_LUA, [sessionKey(this.prefix, record.id), tombstoneKey(this.prefix, record.id)], [
+    const reply = await this.script(CREATE_LUA, this.keysWithTombstone(record.id), [
       JSON.stringify(record),
       ttlSeconds === null ? "" : String(ttlSeconds),
       channelKey(this.prefix, record.id),
@@ -112,7 +126,8 @@ export class RedisSessionStore implements SessionStore {
     const { ttlSeconds } = options;
     if (typeof ttlSeconds === "number") assertTtlSeconds(ttlSeconds);
     assertAnnouncement(announcement);
-    const reply = await this.script(COMMIT_LUA, [sessionKey(this.prefix, record.id)], [
+    const legacy = this.legacyKeys ? [legacySessionKey(this.prefix, record.id)] : [];
+    const reply = await this.script(COMMIT_LUA, [sessionKey(this.prefix, record.id), ...legacy], [
       JSON.stringify(record),
       String(options.expect.incarnation),
       String(options.expect.version),
@@ -126,13 +141,27 @@ export class RedisSessionStore implements SessionStore {
 
   async delete(id: string, incarnation: number, announcement: string): Promise<boolean> {
     assertAnnouncement(announcement);
-    const reply = await this.script(DELETE_LUA, [sessionKey(this.prefix, id), tombstoneKey(this.prefix, id)], [
+    const reply = await this.script(DELETE_LUA, this.keysWithTombstone(id), [
       String(incarnation),
       channelKey(this.prefix, id),
       announcement,
       String(TOMBSTONE_SECONDS),
     ]);
     return reply === 1;
+  }
+
+  /** The key, else (where legacy keys can exist) the legacy one: a record not yet moved. */
+  private async getEither(key: string, legacy: string): Promise<string | null> {
+    const value = await this.run("GET", () => this.commands.get(key));
+    if (value !== null || !this.legacyKeys) return value;
+    return this.run("GET", () => this.commands.get(legacy));
+  }
+
+  /** The create and delete scripts' KEYS: session, tombstone, and their legacy keys where they can exist. */
+  private keysWithTombstone(id: string): string[] {
+    const keys = [sessionKey(this.prefix, id), tombstoneKey(this.prefix, id)];
+    if (this.legacyKeys) keys.push(legacySessionKey(this.prefix, id), legacyTombstoneKey(this.prefix, id));
+    return keys;
   }
 
   async ping(): Promise<void> {

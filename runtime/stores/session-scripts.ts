@@ -11,11 +11,18 @@ import { LEGACY_INCARNATION_FACTOR } from "../../handlers/index.js";
 
 const incarnationOf = (rec: string) => `(${rec}.incarnation or (${rec}.createdAt * ${LEGACY_INCARNATION_FACTOR}))`;
 
+/*
+ * The legacy keys (keys.ts: legacySessionKey, legacyTombstoneKey) come as optional trailing KEYS,
+ * passed only where they can exist (never on a Cluster, where they would be in another slot).
+ */
+
 /**
- * KEYS[1] session, KEYS[2] tombstone · ARGV record, ttl ('' for none: the session never expires),
- * channel, announcement → 1 stored, 0 exists. A new session removes its id's tombstone.
+ * KEYS[1] session, KEYS[2] tombstone [, KEYS[3] legacy session, KEYS[4] legacy tombstone] · ARGV
+ * record, ttl ('' for none: the session never expires), channel, announcement → 1 stored, 0
+ * exists (under either key). A new session removes its id's tombstones.
  */
 export const CREATE_LUA = `
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 local stored
 if ARGV[2] == '' then
   stored = redis.call('SET', KEYS[1], ARGV[1], 'NX')
@@ -24,32 +31,47 @@ else
 end
 if not stored then return 0 end
 redis.call('DEL', KEYS[2])
+if KEYS[4] then redis.call('DEL', KEYS[4]) end
 redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1`;
 
 /**
- * KEYS[1] session · ARGV record, incarnation, version, ttl, channel, announcement. ttl '' keeps
- * the remaining TTL, 'none' drops it (a plain SET leaves the key without one, as PERSIST would),
- * seconds set it: a renewing session's write re-applies its lifetime here, in the same step as
- * the compare-and-set.
+ * KEYS[1] session [, KEYS[2] legacy session] · ARGV record, incarnation, version, ttl, channel,
+ * announcement. ttl '' keeps the remaining TTL, 'none' drops it (a plain SET leaves the key
+ * without one, as PERSIST would), seconds set it: a renewing session's write re-applies its
+ * lifetime here, in the same step as the compare-and-set. A record found only under the legacy
+ * key is written to the new key (its remaining TTL carried over as PX) and the legacy key dropped.
  */
 export const COMMIT_LUA = `
 local cur = redis.call('GET', KEYS[1])
+local moving = false
+if not cur and KEYS[2] then
+  cur = redis.call('GET', KEYS[2])
+  moving = cur and true or false
+end
 if not cur then return 'missing' end
 local rec = cjson.decode(cur)
 if ${incarnationOf("rec")} ~= tonumber(ARGV[2]) or rec.version ~= tonumber(ARGV[3]) then return 'conflict' end
-if ARGV[4] == '' then
+if ARGV[4] == '' and moving then
+  local pttl = redis.call('PTTL', KEYS[2])
+  if pttl > 0 then
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', pttl)
+  else
+    redis.call('SET', KEYS[1], ARGV[1])
+  end
+elseif ARGV[4] == '' then
   redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
 elseif ARGV[4] == 'none' then
   redis.call('SET', KEYS[1], ARGV[1])
 else
   redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 end
+if moving then redis.call('DEL', KEYS[2]) end
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return 'committed'`;
 
 /**
- * KEYS[1] session, KEYS[2] tombstone · ARGV incarnation, channel, announcement, tombstone ttl →
+ * KEYS[1] session, KEYS[2] tombstone [, KEYS[3] legacy session, KEYS[4] legacy tombstone] · ARGV incarnation, channel, announcement, tombstone ttl →
  * 1 deleted, 0 absent or another incarnation. The tombstone (the incarnation deleted) lets a
  * replica that missed the announcement tell this delete from a loss of the record. It is written
  * after the DEL: Redis at maxmemory refuses a script's SET only while the script has written
@@ -58,11 +80,17 @@ return 'committed'`;
  */
 export const DELETE_LUA = `
 local cur = redis.call('GET', KEYS[1])
+local legacy = false
+if not cur and KEYS[3] then
+  cur = redis.call('GET', KEYS[3])
+  legacy = cur and true or false
+end
 if not cur then return 0 end
 local rec = cjson.decode(cur)
 local incarnation = ${incarnationOf("rec")}
 if incarnation ~= tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', legacy and KEYS[3] or KEYS[1])
 redis.pcall('SET', KEYS[2], ARGV[1], 'EX', ARGV[4])
+if KEYS[4] then redis.call('DEL', KEYS[4]) end
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;

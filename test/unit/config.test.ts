@@ -37,6 +37,31 @@ describe("configuration", () => {
     expect(config.limits.maxExpireSeconds).toBe(30 * 86400);
   });
 
+  it("reads the Sentinel and Cluster topologies, with TLS for address lists", () => {
+    const sentinel = loadConfig({
+      REDIS_SENTINELS: "s1:26379, [::1]:26380",
+      REDIS_SENTINEL_MASTER: "mymaster",
+      REDIS_SENTINEL_PASSWORD: "sp",
+      REDIS_PASSWORD: "dp",
+      REDIS_TLS: "true",
+      REDIS_CA_FILE: "/etc/ca.pem",
+      REDIS_WAIT_REPLICAS: "0",
+    });
+    expect(sentinel).toMatchObject({
+      redisSentinels: [{ host: "s1", port: 26379 }, { host: "::1", port: 26380 }],
+      redisSentinelMaster: "mymaster",
+      redisSentinelPassword: "sp",
+      redisPassword: "dp",
+      redisTls: true,
+      redisCaFile: "/etc/ca.pem",
+      redisWaitReplicas: 0,
+    });
+    expect(redactedConfig(sentinel)).toMatchObject({ redisSentinelPassword: "***", redisPassword: "***" });
+    const cluster = loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000,10.0.0.2:7001" });
+    expect(cluster).toMatchObject({ redisClusterNodes: [{ host: "10.0.0.1", port: 7000 }, { host: "10.0.0.2", port: 7001 }], redisTls: false, redisWaitReplicas: 0 });
+    expect(loadConfig({ REDIS_URL: "rediss://a", REDIS_CA_FILE: "/ca.pem" }).redisCaFile).toBe("/ca.pem");
+  });
+
   it("reads the environment, and flags override it", () => {
     const config = loadConfig({ PORT: "9000", REDIS_HOST: "redis", REDIS_PORT: "6380", MAX_EXPIRE: "7d" }, ["--port", "9001", "--log-level=debug"]);
     expect(config).toMatchObject({ port: 9001, redisHost: "redis", redisPort: 6380, logLevel: "debug" });
@@ -53,6 +78,21 @@ describe("configuration", () => {
     [{ MAX_BODY_BYTES: "10" }, /^invalid MAX_BODY_BYTES/],
     [{ DEFAULT_EXPIRE: "40d" }, /^invalid DEFAULT_EXPIRE/],
     [{ REDIS_URL: "redis://a", REDIS_HOST: "b" }, /^invalid REDIS_HOST/],
+    [{ REDIS_URL: "redis://a", REDIS_SENTINELS: "s:26379", REDIS_SENTINEL_MASTER: "m" }, /^invalid REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS/],
+    [{ REDIS_HOST: "a", REDIS_CLUSTER_NODES: "n:6379" }, /^invalid REDIS_CLUSTER_NODES: set either REDIS_HOST/],
+    [{ REDIS_CLUSTER_NODES: "n:6379", REDIS_SENTINELS: "s:26379", REDIS_SENTINEL_MASTER: "m" }, /^invalid REDIS_CLUSTER_NODES: set either REDIS_SENTINELS/],
+    [{ REDIS_SENTINELS: "s:26379" }, /^missing REDIS_SENTINEL_MASTER/],
+    [{ REDIS_SENTINEL_MASTER: "m" }, /^invalid REDIS_SENTINEL_MASTER: only with REDIS_SENTINELS/],
+    [{ REDIS_HOST: "a", REDIS_SENTINEL_PASSWORD: "p" }, /^invalid REDIS_SENTINEL_PASSWORD/],
+    [{ REDIS_SENTINELS: "s", REDIS_SENTINEL_MASTER: "m" }, /^invalid REDIS_SENTINELS="s": "s" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: "n:0" }, /^invalid REDIS_CLUSTER_NODES/],
+    [{ REDIS_CLUSTER_NODES: " , " }, /^invalid REDIS_CLUSTER_NODES/],
+    [{ REDIS_URL: "rediss://a", REDIS_TLS: "true" }, /^invalid REDIS_TLS: a URL chooses/],
+    [{ REDIS_HOST: "a", REDIS_TLS: "yes" }, /^invalid REDIS_TLS="yes"/],
+    [{ REDIS_HOST: "a", REDIS_CA_FILE: "/ca.pem" }, /^invalid REDIS_CA_FILE: only with TLS/],
+    [{ REDIS_WAIT_REPLICAS: "1" }, /^invalid REDIS_WAIT_REPLICAS: the in-memory store/],
+    [{ REDIS_HOST: "a", REDIS_WAIT_REPLICAS: "-1" }, /^invalid REDIS_WAIT_REPLICAS/],
+    [{ REDIS_HOST: "a", REDIS_WAIT_REPLICAS: "1" }, /^invalid REDIS_WAIT_REPLICAS: not supported yet/],
   ])("rejects %j naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -581,7 +581,8 @@ locals {
   # Every setting of the Node host in the README's Configuration table, in its order, except those
   # with an input of their own (test/deploy checks the list against runtime/config.ts).
   validation_allowed_settings = [
-    "HOST", "MEMORY_MAX_BYTES", "MEMORY_MAX_SESSIONS", "KEY_PREFIX", "PUBLIC_URL",
+    "HOST", "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_NODES", "REDIS_TLS", "REDIS_CA_FILE", "REDIS_WAIT_REPLICAS",
+    "MEMORY_MAX_BYTES", "MEMORY_MAX_SESSIONS", "KEY_PREFIX", "PUBLIC_URL",
     "SHUTDOWN_GRACE_MS", "DRAIN_SECONDS", "MAX_CONNECTIONS", "MAX_STREAMS",
     "MAX_STREAMS_PER_CLIENT", "MAX_EVENT_IDS", "MAX_PREVIEWS", "MAX_PREVIEWS_PER_CLIENT",
     "TRUSTED_PROXY_HEADER", "TRUSTED_PROXY_HOPS",
