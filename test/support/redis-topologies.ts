@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./redis.js";
+import { redisCliTlsFlags, redisTlsFlags, type TlsFiles } from "./tls-certs.js";
 
 const run = promisify(execFile);
 
@@ -56,9 +57,17 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
+/** The redis-cli flags of the ports that serve TLS only (a topology started with `tls`). */
+const cliTls = new Map<number, string[]>();
+/** How a node listens: its plain port, or TLS only on that port (`--port 0`). */
+const listenOn = (port: number, tls?: TlsFiles): string[] => {
+  if (tls) cliTls.set(port, redisCliTlsFlags(tls));
+  return tls ? redisTlsFlags(port, tls) : ["--port", String(port)];
+};
+
 /** One `redis-cli` command against a port; the reply as text. */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run("redis-cli", ["-h", HOST, "-p", String(port), ...args], { timeout: 5000 });
+  const { stdout } = await run("redis-cli", ["-h", HOST, "-p", String(port), ...(cliTls.get(port) ?? []), ...args], { timeout: 5000 });
   return stdout;
 }
 
@@ -146,7 +155,8 @@ async function startAll(nodes: RedisNode[], dir: string): Promise<void> {
 
 const BASE = ["--bind", HOST, "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0"];
 
-export async function startCluster(): Promise<ClusterTopology> {
+/** With `tls`, every node serves TLS only, the cluster bus and replication included. */
+export async function startCluster(tls?: TlsFiles): Promise<ClusterTopology> {
   const dir = await mkdtemp(join(tmpdir(), "realtime-svg-cluster-"));
   const ports = await distinctPorts(6);
   const nodes: RedisNode[] = [];
@@ -155,7 +165,8 @@ export async function startCluster(): Promise<ClusterTopology> {
     await mkdir(nodeDir);
     nodes.push(
       node(port, [
-        "--port", String(port), ...BASE, "--dir", nodeDir,
+        ...listenOn(port, tls), ...BASE, "--dir", nodeDir,
+        ...(tls ? ["--tls-cluster", "yes", "--tls-replication", "yes"] : []),
         "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
         // A short node timeout keeps failover tests within seconds.
         "--cluster-node-timeout", "1500",
@@ -173,7 +184,7 @@ export async function startCluster(): Promise<ClusterTopology> {
   try {
     await run(
       "redis-cli",
-      ["--cluster", "create", ...ports.map((p) => `${HOST}:${p}`), "--cluster-replicas", "1", "--cluster-yes"],
+      ["--cluster", "create", ...ports.map((p) => `${HOST}:${p}`), "--cluster-replicas", "1", "--cluster-yes", ...(tls ? redisCliTlsFlags(tls) : [])],
       { timeout: 20_000 },
     );
     await until("every cluster node to report cluster_state:ok", 15_000, async () => {
@@ -237,7 +248,8 @@ export async function startCluster(): Promise<ClusterTopology> {
   };
 }
 
-export async function startSentinelSet(masterName = "realtime-svg"): Promise<SentinelTopology> {
+/** With `tls`, the data nodes and the sentinels serve TLS only, and talk to each other over it. */
+export async function startSentinelSet(masterName = "realtime-svg", tls?: TlsFiles): Promise<SentinelTopology> {
   const dir = await mkdtemp(join(tmpdir(), "realtime-svg-sentinel-"));
   const [primaryPort, replicaPort, ...sentinelPorts] = await distinctPorts(5);
   if (primaryPort === undefined || replicaPort === undefined) throw new Error("no free ports");
@@ -246,9 +258,10 @@ export async function startSentinelSet(masterName = "realtime-svg"): Promise<Sen
     await mkdir(d);
     return d;
   };
-  const primary = node(primaryPort, ["--port", String(primaryPort), ...BASE, "--dir", await dataDir(primaryPort)]);
+  const replication = tls ? ["--tls-replication", "yes"] : [];
+  const primary = node(primaryPort, [...listenOn(primaryPort, tls), ...replication, ...BASE, "--dir", await dataDir(primaryPort)]);
   const replica = node(replicaPort, [
-    "--port", String(replicaPort), ...BASE, "--dir", await dataDir(replicaPort),
+    ...listenOn(replicaPort, tls), ...replication, ...BASE, "--dir", await dataDir(replicaPort),
     "--replicaof", HOST, String(primaryPort),
   ]);
   const sentinels: RedisNode[] = [];
@@ -259,7 +272,9 @@ export async function startSentinelSet(masterName = "realtime-svg"): Promise<Sen
     await writeFile(
       file,
       [
-        `port ${port}`,
+        // The data nodes' flags as config lines; tls-replication: TLS to the data nodes and other sentinels.
+        ...listenOn(port, tls).flatMap((flag, i, flags) => (i % 2 === 0 ? [`${flag.slice(2)} ${flags[i + 1]}`] : [])),
+        ...(tls ? ["tls-replication yes"] : []),
         `bind ${HOST}`,
         `dir ${d}`,
         `sentinel monitor ${masterName} ${HOST} ${primaryPort} 2`,

@@ -4,7 +4,10 @@
  * with `apt-get install redis-server`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
+import { connect as connectTls } from "node:tls";
+import { redisTlsFlags, type TlsFiles } from "./tls-certs.js";
 
 export interface ProvidedRedis {
   url: string;
@@ -95,6 +98,8 @@ export interface RedisServerOptions {
   password?: string;
   /** Persist to an append-only file in this directory, so data survives a restart. */
   dataDir?: string;
+  /** Serve TLS only (rediss://), with these files (test/support/tls-certs.ts). */
+  tls?: TlsFiles;
 }
 
 export async function startRedisServer(port?: number, options: RedisServerOptions = {}): Promise<RedisProcess> {
@@ -102,7 +107,7 @@ export async function startRedisServer(port?: number, options: RedisServerOption
   const spawnOne = () => spawnRedis(chosen, options);
   let child = await spawnOne();
   return {
-    url: `redis://127.0.0.1:${chosen}`,
+    url: `${options.tls ? "rediss" : "redis"}://127.0.0.1:${chosen}`,
     port: chosen,
     stop: () => stopChild(child),
     restart: async () => {
@@ -112,14 +117,14 @@ export async function startRedisServer(port?: number, options: RedisServerOption
   };
 }
 
-async function spawnRedis(port: number, { password, dataDir }: RedisServerOptions): Promise<ChildProcess> {
+async function spawnRedis(port: number, { password, dataDir, tls }: RedisServerOptions): Promise<ChildProcess> {
   const persistence = dataDir
     ? ["--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir]
     : ["--save", "", "--appendonly", "no"];
   const child = spawn(
     "redis-server",
     [
-      "--port", String(port), "--bind", "127.0.0.1", ...persistence,
+      ...(tls ? redisTlsFlags(port, tls) : ["--port", String(port)]), "--bind", "127.0.0.1", ...persistence,
       ...(password ? ["--requirepass", password] : []),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
@@ -145,7 +150,7 @@ async function spawnRedis(port: number, { password, dataDir }: RedisServerOption
     });
   });
   try {
-    await Promise.race([waitForServer(port, child, () => gone, password), exited]);
+    await Promise.race([waitForServer(port, child, () => gone, password, tls), exited]);
   } catch (err) {
     child.kill("SIGKILL");
     throw err;
@@ -160,11 +165,12 @@ async function waitForServer(
   child: ChildProcess,
   gone: () => boolean,
   password?: string,
+  tls?: TlsFiles,
 ): Promise<void> {
   const deadline = Date.now() + 10_000;
   const auth = password ? `AUTH ${password}\r\n` : "";
   while (Date.now() < deadline && !gone()) {
-    const info = await ask(port, `${auth}INFO server\r\n`).catch(() => "");
+    const info = await ask(port, `${auth}INFO server\r\n`, tls).catch(() => "");
     if (info.includes(`process_id:${child.pid}\r\n`)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -172,15 +178,17 @@ async function waitForServer(
 }
 
 /** One raw RESP request; resolves with whatever arrived within a short time. */
-function ask(port: number, request: string): Promise<string> {
+function ask(port: number, request: string, tls?: TlsFiles): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
+    const socket = tls
+      ? connectTls({ port, host: "127.0.0.1", ca: readFileSync(tls.caFile) })
+      : connect(port, "127.0.0.1");
     let reply = "";
     const timer = setTimeout(() => {
       socket.destroy();
       resolve(reply);
     }, 500);
-    socket.on("connect", () => socket.write(request));
+    socket.on(tls ? "secureConnect" : "connect", () => socket.write(request));
     socket.on("data", (chunk) => {
       reply += chunk.toString();
       if (reply.includes("process_id:") && reply.endsWith("\r\n")) {
