@@ -27,6 +27,8 @@ export interface Config {
   redisCaFile?: string;
   /** Replicas a write must reach (WAIT) before it is answered; 0: answered once the primary has it. */
   redisWaitReplicas: number;
+  /** WAIT's timeout: a write's replicas must confirm within it, else 503 write_unconfirmed. */
+  redisWaitTimeoutMs: number;
   logLevel: string;
   apiKey?: string;
   /** base64 of 32 bytes: webhook secrets are stored sealed under it (AES-256-GCM). */
@@ -276,7 +278,8 @@ export const SETTINGS: readonly AnySetting[] = [
   setting({ env: "REDIS_CLUSTER_NODES", hosts: NODE, describe: "Redis Cluster: some of its nodes as host:port,… (instead of REDIS_URL / REDIS_HOST); password: REDIS_PASSWORD", parse: addresses, assign: (c, v) => (c.redisClusterNodes = v) }),
   setting({ env: "REDIS_TLS", hosts: NODE, describe: "true: TLS to REDIS_HOST, REDIS_SENTINELS or REDIS_CLUSTER_NODES (a URL says rediss:// instead)", fallback: "false", parse: flag, assign: (c, v) => (c.redisTls = v) }),
   setting({ env: "REDIS_CA_FILE", hosts: NODE, describe: "PEM file of the CA of the Redis servers' certificates, with TLS (unset: the system's CAs)", parse: text, assign: (c, v) => (c.redisCaFile = v) }),
-  setting({ env: "REDIS_WAIT_REPLICAS", hosts: NODE, describe: "Replicas a write must reach before it is answered (0: the primary only; an answered write can be lost in a failover); only 0 so far", fallback: "0", parse: integer(0, 16), assign: (c, v) => (c.redisWaitReplicas = v) }),
+  setting({ env: "REDIS_WAIT_REPLICAS", hosts: NODE, describe: "Replicas a change must reach before it is answered (WAIT after each write; 503 write_unconfirmed when fewer confirm in time); 0: the primary's word, and a write answered just before a primary fails can be lost", fallback: "0", parse: integer(0, 16), assign: (c, v) => (c.redisWaitReplicas = v) }),
+  setting({ env: "REDIS_WAIT_TIMEOUT_MS", hosts: NODE, describe: "With REDIS_WAIT_REPLICAS: how long a write waits for the replicas' confirmation", fallback: "500", parse: integer(1, 1500), assign: (c, v) => (c.redisWaitTimeoutMs = v) }),
   setting({ env: "MEMORY_MAX_BYTES", hosts: NODE, describe: "Memory store: most bytes of records (JSON length x 2); 507 store_full beyond", fallback: String(DEFAULT_MEMORY_MAX_BYTES), parse: integer(KIB, 1024 * MAX_BYTES), assign: (c, v) => (c.memoryMaxBytes = v) }),
   setting({ env: "MEMORY_MAX_SESSIONS", hosts: NODE, describe: "Memory store: most sessions; 507 store_full beyond", fallback: String(DEFAULT_MEMORY_MAX_SESSIONS), parse: integer(1, 100_000_000), assign: (c, v) => (c.memoryMaxSessions = v) }),
   setting({ env: "UPSTASH_REDIS_REST_URL", hosts: EDGE, describe: "Upstash REST URL of the database, https://…", required: true, parse: url(["https:", "http:"], "an https"), assign: (c, v) => (c.upstashUrl = v) }),
@@ -354,6 +357,7 @@ const DEFAULTS: { readonly [H in Host]: () => HostConfigs[H] } = {
     redisPort: 6379,
     redisTls: false,
     redisWaitReplicas: 0,
+    redisWaitTimeoutMs: 500,
     keyPrefix: "rsvg:",
     logLevel: "info",
     shutdownGraceMs: 10_000,
@@ -454,10 +458,6 @@ function checkRedisTopology(config: Config): void {
   const anyRedis = single ?? config.redisSentinels ?? config.redisClusterNodes;
   if (config.redisWaitReplicas > 0 && !anyRedis) {
     throw new ConfigError("invalid REDIS_WAIT_REPLICAS: the in-memory store has no replicas");
-  }
-  // The store does not send WAIT yet; accepting N > 0 would promise a durability it lacks.
-  if (config.redisWaitReplicas > 0) {
-    throw new ConfigError("invalid REDIS_WAIT_REPLICAS: not supported yet, only 0");
   }
 }
 

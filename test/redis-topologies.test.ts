@@ -1,6 +1,8 @@
 import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keySlot } from "../runtime/stores/keys.js";
 import {
+  redisCli,
   startCluster,
   startSentinelSet,
   type ClusterTopology,
@@ -28,17 +30,23 @@ describe("a 3-primary Redis Cluster with one replica each", () => {
     const keys = ["{a}x", "{b}x", "{c}x"];
     const owners = new Set<number>();
     for (const key of keys) {
-      await client.set(key, key);
+      // WAIT in the same pipeline runs on the key's primary: the replica has it before the kill.
+      const replies = await client.pipeline().set(key, key).wait(1, 2000).exec();
+      expect(replies).toEqual([[null, "OK"], [null, 1]]);
       owners.add((await cluster.primaryFor(key)).port);
     }
     expect(owners.size).toBe(3);
+    // The store's own slot function (keys.ts) agrees with the cluster's, hash tags included.
+    for (const key of [...keys, "123456789", "rsvg:{abc}:session", "{}x", "a{b}c", "foo{}{bar}", "x{", "{héllo}:ü", "rsvg:channel:abc"]) {
+      expect(keySlot(key), key).toBe(Number((await redisCli(cluster.nodes[0]!.port, "CLUSTER", "KEYSLOT", key)).trim()));
+    }
 
     const victim = await cluster.primaryFor("{a}x");
     await victim.kill();
     await cluster.waitForFailover(victim);
     const successor = await cluster.primaryFor("{a}x");
     expect(successor.port).not.toBe(victim.port);
-    // Replication is asynchronous, but nothing was written for seconds before the kill.
+    // Replication is asynchronous; the WAIT above made sure the replica had it.
     expect(await client.get("{a}x")).toBe("{a}x");
   }, 30_000);
 });

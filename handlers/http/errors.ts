@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   png_unavailable: { status: 501, when: "the host was started without PNG support" },
   store_full: { status: 507, when: "the session store is full (MEMORY_MAX_BYTES, MEMORY_MAX_SESSIONS, or Redis maxmemory); nothing stored was changed" },
   store_unavailable: { status: 503, when: "the session store is unreachable or timed out (with Retry-After)" },
+  write_unconfirmed: { status: 503, when: "the change is stored on the Redis primary, but fewer than REDIS_WAIT_REPLICAS replicas confirmed it within REDIS_WAIT_TIMEOUT_MS, so a failover now could lose it; send it again (with Retry-After)" },
   previews_busy: { status: 503, when: "this process (an edge isolate) renders MAX_PREVIEWS previews already (with Retry-After)" },
   render_busy: { status: 503, when: "every render process is busy and RENDER_QUEUE renders already wait (with Retry-After)" },
   too_many_streams: { status: 503, when: "this process holds MAX_STREAMS streams, or this client MAX_STREAMS_PER_CLIENT (with Retry-After)" },

@@ -41,7 +41,8 @@ function tlsFromConfig(config: Config): ConnectionOptions | undefined {
 export function portsFromConfig(config: Config, log: Logger): Ports {
   const onEvent = (event: RedisEvent) => logRedisEvent(log, event);
   const tls = tlsFromConfig(config);
-  const common = { prefix: config.keyPrefix, onEvent, ...(tls ? { tls } : {}) };
+  const waitReplicas = config.redisWaitReplicas > 0 ? { waitReplicas: { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs } } : {};
+  const common = { prefix: config.keyPrefix, onEvent, ...(tls ? { tls } : {}), ...waitReplicas };
   if (config.redisUrl) return ioredisPorts({ url: config.redisUrl, ...common });
   if (config.redisSentinels) {
     return ioredisPorts({

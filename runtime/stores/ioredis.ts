@@ -3,16 +3,20 @@
  * Each process holds exactly two connections, opened eagerly: one for commands, one subscriber
  * shared by every channel. While Redis is unreachable every call fails fast (no offline queue);
  * both connections reconnect forever in the background, so the store recovers by itself.
- * The endpoint is one Redis, a Sentinel-named primary (ioredis follows a promotion), or a Cluster
- * (each of the two is then ioredis' Cluster client, with a connection per node it talks to, and
- * it follows MOVED/ASK; every script's keys share one slot, keys.ts).
+ * The endpoint is one Redis, a Sentinel-named primary (ioredis follows a promotion), or a Cluster:
+ * commands then go through ioredis' Cluster client (a connection per node it talks to; it follows
+ * MOVED/ASK; every script's keys share one slot, keys.ts), and pub/sub is sharded, with one
+ * subscriber connection per primary that serves a subscribed channel (sharded-broker.ts).
+ * With REDIS_WAIT_REPLICAS, each script is followed by WAIT in the same round trip.
  */
 import type { ConnectionOptions } from "node:tls";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Broker, BrokerListener, SessionStore } from "../../handlers/index.js";
 import { channelKey, channelOf, DEFAULT_PREFIX, validatePrefix } from "./keys.js";
-import { AUTH_FAILURE, type RedisEventHandler } from "./redis-events.js";
+import { asError, backoff, noop, quit, waitReady, watch, type Client } from "./ioredis-connection.js";
+import type { RedisEventHandler } from "./redis-events.js";
 import { RedisSessionStore, storeUnavailable, type RedisCommands } from "./redis-session-store.js";
+import { ShardedBroker } from "./sharded-broker.js";
 
 export interface IoredisOptions {
   /** redis:// or rediss:// URL; when given, its host/port/password/db win over the fields below. */
@@ -37,15 +41,14 @@ export interface IoredisOptions {
   connectTimeoutMs?: number;
   /** CLIENT SETNAME of both connections, to find them in CLIENT LIST (default "realtime-svg"). */
   connectionName?: string;
+  /** Answer a write only once this many replicas have it (WAIT after each script); absent or 0: the primary only. */
+  waitReplicas?: { replicas: number; timeoutMs: number };
   /** Connection lifecycle: lost, reconnected, authentication failed, resubscribe failed. */
   onEvent?: RedisEventHandler;
 }
 
-const noop = (): void => {};
-const backoff = (attempts: number): number => Math.min(attempts * 100, 2000);
-
 /** The session store and broker on one Redis; close both to release both connections. */
-export function ioredisPorts(options: IoredisOptions = {}): { store: SessionStore; broker: IoredisBroker } {
+export function ioredisPorts(options: IoredisOptions = {}): { store: SessionStore; broker: IoredisBroker | ShardedBroker } {
   const prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const clientOptions: RedisOptions = {
@@ -67,7 +70,8 @@ export function ioredisPorts(options: IoredisOptions = {}): { store: SessionStor
     retryStrategy: backoff,
   };
   const connect = (): Client => {
-    if (options.url) return new Redis(options.url, clientOptions);
+    // rediss:// alone turns TLS on with the system's CAs; REDIS_CA_FILE's CA must be passed too.
+    if (options.url) return new Redis(options.url, { ...clientOptions, ...(options.tls ? { tls: options.tls } : {}) });
     if (options.clusterNodes) {
       // The cluster client owns the node connections' retries and queue (redisOptions omits both).
       const nodeOptions: Omit<RedisOptions, "retryStrategy" | "enableOfflineQueue"> = { ...clientOptions };
@@ -77,6 +81,14 @@ export function ioredisPorts(options: IoredisOptions = {}): { store: SessionStor
         redisOptions: { ...nodeOptions, ...(options.tls ? { tls: options.tls } : {}) },
         enableOfflineQueue: false,
         clusterRetryStrategy: backoff,
+        // Fail fast, as on one Redis: a command whose connection closed, or sent while the
+        // cluster is down, is answered 503 instead of being held and re-sent behind the caller's
+        // back (it may have run). MOVED and ASK are still followed: those never ran.
+        retryDelayOnFailover: 0,
+        retryDelayOnClusterDown: 0,
+        // The slot table is also re-read after every failed command (IoredisCommands) and by
+        // the broker while a channel has no shard; this is the backstop.
+        slotsRefreshInterval: 5000,
       });
     }
     if (options.sentinels) {
@@ -95,18 +107,25 @@ export function ioredisPorts(options: IoredisOptions = {}): { store: SessionStor
   const onEvent = options.onEvent ?? noop;
   const address = addressOf(options);
   const cmd = connect();
-  const sub = connect();
   watch(cmd, "command", address, onEvent);
-  watch(sub, "subscriber", address, onEvent);
   const commands = new IoredisCommands(cmd, connectTimeoutMs);
+  const waitReplicas = options.waitReplicas ? { waitReplicas: options.waitReplicas } : {};
+  if (cmd instanceof Cluster) {
+    // Sharded pub/sub: the broker subscribes on each channel's shard (one connection per
+    // primary), finding the shards through the command client's slot table.
+    const nodeOptions: RedisOptions = { ...clientOptions, ...(options.tls ? { tls: options.tls } : {}) };
+    return {
+      store: new RedisSessionStore(commands, { kind: "redis", prefix, legacyKeys: false, pubsub: "sharded", ...waitReplicas }),
+      broker: new ShardedBroker(cmd, nodeOptions, prefix, connectTimeoutMs, onEvent),
+    };
+  }
+  const sub = connect();
+  watch(sub, "subscriber", address, onEvent);
   return {
-    store: new RedisSessionStore(commands, { kind: "redis", prefix, legacyKeys: !options.clusterNodes }),
+    store: new RedisSessionStore(commands, { kind: "redis", prefix, ...waitReplicas }),
     broker: new IoredisBroker(sub, prefix, connectTimeoutMs, address, onEvent),
   };
 }
-
-/** One connection to a single Redis or a Sentinel-named primary, or a Cluster client (a pool per node). */
-type Client = Redis | Cluster;
 
 class IoredisCommands implements RedisCommands {
   constructor(
@@ -114,19 +133,54 @@ class IoredisCommands implements RedisCommands {
     private readonly connectTimeoutMs: number,
   ) {}
   get(key: string) {
-    return this.client.get(key);
+    return this.afterFailure(this.client.get(key));
   }
   evalsha(sha: string, keys: string[], args: string[]) {
-    return this.client.evalsha(sha, keys.length, ...keys, ...args);
+    return this.afterFailure(this.client.evalsha(sha, keys.length, ...keys, ...args));
   }
   eval(script: string, keys: string[], args: string[]) {
-    return this.client.eval(script, keys.length, ...keys, ...args);
+    return this.afterFailure(this.client.eval(script, keys.length, ...keys, ...args));
+  }
+  /** On a Cluster, a failed command may mean its node failed over: re-read the slot table (ioredis
+   *  runs one refresh at a time), so the next command goes to the promoted replica. */
+  private afterFailure<T>(pending: Promise<T>): Promise<T> {
+    const client = this.client;
+    if (!(client instanceof Cluster)) return pending;
+    return pending.catch((error: unknown) => {
+      if (client.status === "ready") client.refreshSlotsCache();
+      throw error;
+    });
+  }
+  /** The script, then WAIT, sent together: one round trip, and on a Cluster both go to the
+   *  node of the script's keys (a pipeline is routed by its keys; WAIT has none). */
+  async scriptThenWait(command: "evalsha" | "eval", script: string, keys: string[], args: string[], replicas: number, timeoutMs: number) {
+    const results = await this.afterFailure(
+      (command === "evalsha" ? this.client.pipeline().evalsha(script, keys.length, ...keys, ...args) : this.client.pipeline().eval(script, keys.length, ...keys, ...args))
+        .wait(replicas, timeoutMs)
+        .exec(),
+    );
+    const [scripted, waited] = results ?? [];
+    if (!scripted || !waited) throw new Error("the pipeline returned no replies");
+    if (scripted[0]) throw scripted[0];
+    if (waited[0]) throw waited[0];
+    return { reply: scripted[1], replicas: Number(waited[1]) };
   }
   ping() {
     return this.client.ping();
   }
-  connect() {
-    return waitReady(this.client, this.connectTimeoutMs);
+  /** On a Cluster: ready, and so is the connection to each primary (a command to a node whose
+   *  connection is still opening fails fast, like any other, since nothing is queued). */
+  async connect() {
+    await waitReady(this.client, this.connectTimeoutMs);
+    if (this.client instanceof Cluster) {
+      // The cluster client opens node connections lazily, at their first command.
+      await Promise.all(
+        this.client.nodes("master").map((node) => {
+          if (node.status === "wait") node.connect().catch(noop);
+          return waitReady(node, this.connectTimeoutMs);
+        }),
+      );
+    }
   }
   close() {
     return quit(this.client);
@@ -233,67 +287,4 @@ function addressOf(options: IoredisOptions): string {
   if (options.sentinels) return `sentinel ${options.sentinelName ?? ""}@${list(options.sentinels)}`;
   return `${options.host ?? "localhost"}:${options.port ?? 6379}`;
 }
-const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
-/**
- * ioredis emits 'error' on every failed reconnect attempt; without a listener it would print
- * "Unhandled error event" each time. Each outage is told once: lost (or never reached), then
- * reconnected; wrong credentials are told as such, once until the next success.
- */
-function watch(client: Client, connection: "command" | "subscriber", address: string, onEvent: RedisEventHandler): void {
-  let lost = false;
-  let authReported = false;
-  const loseWith = (error?: Error) => {
-    if (lost || closing.has(client)) return;
-    lost = true;
-    onEvent({ type: "lost", connection, address, ...(error ? { reason: error.message } : {}) });
-  };
-  client.on("error", (error: Error) => {
-    if (closing.has(client)) return;
-    if (AUTH_FAILURE.test(error.message)) {
-      if (!authReported) onEvent({ type: "auth_failed", connection, address, reason: error.message });
-      authReported = true;
-      return;
-    }
-    loseWith(error);
-  });
-  client.on("close", () => loseWith());
-  client.on("ready", () => {
-    if (lost) onEvent({ type: "reconnected", connection, address });
-    lost = false;
-    authReported = false;
-  });
-}
-
-/** Connections this process is closing: their end is not an outage. */
-const closing = new WeakSet<Client>();
-
-function waitReady(client: Client, timeoutMs: number): Promise<void> {
-  if (client.status === "ready") return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onReady = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      client.off("ready", onReady);
-      reject(storeUnavailable("redis connect", new Error(`not ready after ${timeoutMs} ms`)));
-    }, timeoutMs);
-    client.once("ready", onReady);
-  });
-}
-
-/** QUIT lets pending replies arrive; it cannot be sent while disconnected (no offline queue) and
- *  may hang on a dead socket, so fall back to a hard disconnect. */
-async function quit(client: Client): Promise<void> {
-  closing.add(client);
-  if (client.status === "ready") {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      client.quit().catch(noop),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000))),
-    ]);
-    clearTimeout(timer);
-  }
-  client.disconnect();
-}

@@ -36,6 +36,45 @@ export const legacySessionKey = (prefix: string, id: string): string => `${prefi
 export const legacyTombstoneKey = (prefix: string, id: string): string => `${prefix}deleted:${id}`;
 export const channelKey = (prefix: string, channel: string): string => `${prefix}channel:${channel}`;
 
+/**
+ * A session's channel on a Redis Cluster, where pub/sub is sharded (SPUBLISH/SSUBSCRIBE, Redis 7):
+ * it carries the id as hash tag, so it lives in the slot of the session's keys and the script that
+ * writes the record publishes on the shard that owns both. A single Redis and a Sentinel-named
+ * primary keep channelKey and plain PUBLISH, which older replicas and the edge host's HTTP Redis
+ * share.
+ */
+export const shardChannelKey = (prefix: string, channel: string): string => `${prefix}{${channel}}:channel`;
+
+/** The session id a sharded channel key names, or null for any other key. */
+export function shardChannelOf(prefix: string, key: string): string | null {
+  if (!key.startsWith(`${prefix}{`) || !key.endsWith("}:channel")) return null;
+  return key.slice(prefix.length + 1, -"}:channel".length);
+}
+
+/**
+ * The Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag — the part between the
+ * first `{` and the next `}`, when that is not empty — or of the whole key, modulo 16384.
+ */
+export function keySlot(key: string): number {
+  const bytes = new TextEncoder().encode(key);
+  let start = 0;
+  let end = bytes.length;
+  const open = bytes.indexOf(0x7b);
+  if (open !== -1) {
+    const close = bytes.indexOf(0x7d, open + 1);
+    if (close > open + 1) {
+      start = open + 1;
+      end = close;
+    }
+  }
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    crc ^= bytes[i]! << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
+
 /** The session id a channel key names, or null for a key outside this prefix. */
 export function channelOf(prefix: string, key: string): string | null {
   const head = channelKey(prefix, "");

@@ -24,10 +24,11 @@ import {
   legacySessionKey,
   legacyTombstoneKey,
   sessionKey,
+  shardChannelKey,
   tombstoneKey,
   validatePrefix,
 } from "./keys.js";
-import { COMMIT_LUA, CREATE_LUA, DELETE_LUA } from "./session-scripts.js";
+import { COMMIT_LUA, CREATE_LUA, DELETE_LUA, shardedScript } from "./session-scripts.js";
 import { RedisHookStore } from "./redis-hook-store.js";
 
 /** The few commands the store needs; a transport answers them or throws. */
@@ -36,6 +37,19 @@ export interface RedisCommands {
   evalsha(sha: string, keys: string[], args: string[]): Promise<unknown>;
   eval(script: string, keys: string[], args: string[]): Promise<unknown>;
   ping(): Promise<unknown>;
+  /**
+   * The script (by SHA or source), then WAIT for `replicas` within `timeoutMs`, in one round trip
+   * on the connection of the script's keys: its reply, and how many replicas acknowledged. Only a
+   * transport whose Redis has replicas it can wait for supplies it (ioredis).
+   */
+  scriptThenWait?(
+    command: "evalsha" | "eval",
+    script: string,
+    keys: string[],
+    args: string[],
+    replicas: number,
+    timeoutMs: number,
+  ): Promise<{ reply: unknown; replicas: number }>;
   /** Waits (bounded) for the first connection, where there is one. */
   connect?(): Promise<void>;
   close(): Promise<void>;
@@ -49,6 +63,11 @@ export interface RedisSessionStoreOptions {
   /** Also read, and move on write, records under the keys before hash tags (keys.ts). Off on a
    *  Cluster, where those keys are in other slots and no release wrote them (default true). */
   legacyKeys?: boolean;
+  /** "sharded" on a Cluster: channels carry the id as hash tag and scripts SPUBLISH them on the
+   *  shard of the session's keys (keys.ts shardChannelKey); "plain" (default): PUBLISH on channelKey. */
+  pubsub?: "plain" | "sharded";
+  /** Answer a change only once this many replicas acknowledged it (WAIT); needs scriptThenWait. */
+  waitReplicas?: { replicas: number; timeoutMs: number };
 }
 
 /** SHA-1 of each script, as plain strings: on workerd a shared pending promise must not be settled by another request's work. */
@@ -69,6 +88,8 @@ export class RedisSessionStore implements SessionStore {
   readonly hooks: RedisHookStore;
   private readonly prefix: string;
   private readonly legacyKeys: boolean;
+  private readonly sharded: boolean;
+  private readonly waitReplicas: { replicas: number; timeoutMs: number } | undefined;
   private closed = false;
 
   constructor(
@@ -78,6 +99,9 @@ export class RedisSessionStore implements SessionStore {
     this.kind = options.kind;
     this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
     this.legacyKeys = options.legacyKeys ?? true;
+    this.sharded = options.pubsub === "sharded";
+    this.waitReplicas = options.waitReplicas && options.waitReplicas.replicas > 0 ? options.waitReplicas : undefined;
+    if (this.waitReplicas && !commands.scriptThenWait) throw new TypeError(`the ${this.kind} transport cannot wait for replicas`);
     this.hooks = new RedisHookStore(
       this.prefix,
       (lua, keys, args) => this.script(lua, keys, args),
@@ -116,9 +140,9 @@ export class RedisSessionStore implements SessionStore {
     const reply = await this.script(CREATE_LUA, this.keysWithTombstone(record.id), [
       JSON.stringify(record),
       ttlSeconds === null ? "" : String(ttlSeconds),
-      channelKey(this.prefix, record.id),
+      this.channel(record.id),
       announcement,
-    ]);
+    ], (reply) => reply === 1);
     return reply === 1;
   }
 
@@ -132,9 +156,9 @@ export class RedisSessionStore implements SessionStore {
       String(options.expect.incarnation),
       String(options.expect.version),
       ttlSeconds === undefined ? "" : ttlSeconds === null ? "none" : String(ttlSeconds),
-      channelKey(this.prefix, record.id),
+      this.channel(record.id),
       announcement,
-    ]);
+    ], (reply) => reply === "committed");
     if (reply === "committed" || reply === "missing" || reply === "conflict") return reply;
     throw new StoreUnavailableError(`unexpected reply from the commit script: ${String(reply)}`);
   }
@@ -143,10 +167,10 @@ export class RedisSessionStore implements SessionStore {
     assertAnnouncement(announcement);
     const reply = await this.script(DELETE_LUA, this.keysWithTombstone(id), [
       String(incarnation),
-      channelKey(this.prefix, id),
+      this.channel(id),
       announcement,
       String(TOMBSTONE_SECONDS),
-    ]);
+    ], (reply) => reply === 1);
     return reply === 1;
   }
 
@@ -174,17 +198,49 @@ export class RedisSessionStore implements SessionStore {
     await this.commands.close();
   }
 
-  /** EVALSHA, loading the script with EVAL when Redis does not know it (first use, restart). */
-  private async script(lua: string, keys: string[], args: string[]): Promise<unknown> {
+  /** The channel a session's changes are announced on. */
+  private channel(id: string): string {
+    return this.sharded ? shardChannelKey(this.prefix, id) : channelKey(this.prefix, id);
+  }
+
+  /**
+   * EVALSHA, loading the script with EVAL when Redis does not know it (first use, restart). On a
+   * Cluster every announcement is an SPUBLISH (shardedScript). With waitReplicas, WAIT follows in
+   * the same round trip, and a change fewer replicas acknowledged in time is answered
+   * write_unconfirmed: it is on the primary (and announced) but could still be lost in a failover.
+   */
+  private async script(source: string, keys: string[], args: string[], changed: (reply: unknown) => boolean = () => true): Promise<unknown> {
+    const lua = this.sharded ? shardedScript(source) : source;
     const sha = await scriptSha(lua);
-    return this.run("EVALSHA", async () => {
+    const wait = this.waitReplicas;
+    if (!wait) {
+      return this.run("EVALSHA", async () => {
+        try {
+          return await this.commands.evalsha(sha, keys, args);
+        } catch (error) {
+          if (!isNoScript(error)) throw error;
+          return await this.commands.eval(lua, keys, args);
+        }
+      });
+    }
+    const { reply, replicas } = await this.run("EVALSHA+WAIT", async () => {
+      const scriptThenWait = this.commands.scriptThenWait!.bind(this.commands);
       try {
-        return await this.commands.evalsha(sha, keys, args);
+        return await scriptThenWait("evalsha", sha, keys, args, wait.replicas, wait.timeoutMs);
       } catch (error) {
-        if (!String((error as Error)?.message ?? error).includes("NOSCRIPT")) throw error;
-        return await this.commands.eval(lua, keys, args);
+        if (!isNoScript(error)) throw error;
+        return await scriptThenWait("eval", lua, keys, args, wait.replicas, wait.timeoutMs);
       }
     });
+    // A script that changed nothing (exists, conflict, missing) has nothing to lose.
+    if (replicas < wait.replicas && changed(reply)) {
+      throw new AppError(
+        "write_unconfirmed",
+        `stored on the Redis primary, but ${replicas} of the ${wait.replicas} replicas REDIS_WAIT_REPLICAS asks for confirmed it within ${wait.timeoutMs} ms; it may be lost if the primary fails now — send it again`,
+        { "Retry-After": "1" },
+      );
+    }
+    return reply;
   }
 
   /**
@@ -212,6 +268,8 @@ export class RedisSessionStore implements SessionStore {
  * "ERR DB capacity quota exceeded" (its troubleshooting page of that name).
  */
 const FULL_REPLY = /\bOOM command not allowed\b|\bDB capacity quota exceeded\b/;
+
+const isNoScript = (error: unknown): boolean => String((error as Error)?.message ?? error).includes("NOSCRIPT");
 
 function isFullReply(error: unknown): boolean {
   return error instanceof Error && FULL_REPLY.test(error.message);

@@ -94,3 +94,14 @@ redis.pcall('SET', KEYS[2], ARGV[1], 'EX', ARGV[4])
 if KEYS[4] then redis.call('DEL', KEYS[4]) end
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;
+
+/**
+ * The script for a Redis Cluster: the same steps, with each announcement an SPUBLISH on the
+ * session's sharded channel (keys.ts shardChannelKey), which lives in the slot of the script's
+ * keys, so it reaches the subscribers of the shard that owns the session. Redis 7.0 does not
+ * check an SPUBLISH channel's slot inside a script (seen on 7.0.15), so the channel's tag is what
+ * keeps it right.
+ */
+export function shardedScript(lua: string): string {
+  return lua.replaceAll("redis.call('PUBLISH',", "redis.call('SPUBLISH',");
+}

@@ -92,7 +92,9 @@ describe("configuration", () => {
     [{ REDIS_HOST: "a", REDIS_CA_FILE: "/ca.pem" }, /^invalid REDIS_CA_FILE: only with TLS/],
     [{ REDIS_WAIT_REPLICAS: "1" }, /^invalid REDIS_WAIT_REPLICAS: the in-memory store/],
     [{ REDIS_HOST: "a", REDIS_WAIT_REPLICAS: "-1" }, /^invalid REDIS_WAIT_REPLICAS/],
-    [{ REDIS_HOST: "a", REDIS_WAIT_REPLICAS: "1" }, /^invalid REDIS_WAIT_REPLICAS: not supported yet/],
+    [{ REDIS_HOST: "a", REDIS_WAIT_REPLICAS: "17" }, /^invalid REDIS_WAIT_REPLICAS/],
+    [{ REDIS_HOST: "a", REDIS_WAIT_REPLICAS: "1", REDIS_WAIT_TIMEOUT_MS: "0" }, /^invalid REDIS_WAIT_TIMEOUT_MS/],
+    [{ REDIS_HOST: "a", REDIS_WAIT_REPLICAS: "1", REDIS_WAIT_TIMEOUT_MS: "1501" }, /^invalid REDIS_WAIT_TIMEOUT_MS/],
   ])("rejects %j naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
