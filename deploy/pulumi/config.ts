@@ -59,6 +59,9 @@ export const CONFIG_SCHEMA: Group = {
     host: "string",
     port: "integer",
     password: "secret",
+    sentinel: { addresses: "stringList", master: "string", password: "secret" },
+    cluster: { nodes: "stringList" },
+    tls: { enabled: "boolean", caCert: "string" },
     image: "string",
     maxMemory: "string",
     resources: "resources",
@@ -215,6 +218,7 @@ export function readConfig(): RealtimeSvgArgs {
       ["secretsKey", plain["secretsKey"]],
       ["redis.url", (plain["redis"] as Record<string, unknown> | undefined)?.["url"]],
       ["redis.password", (plain["redis"] as Record<string, unknown> | undefined)?.["password"]],
+      ["redis.sentinel.password", ((plain["redis"] as Record<string, unknown> | undefined)?.["sentinel"] as Record<string, unknown> | undefined)?.["password"]],
     ];
     for (const [path, value] of secretPaths) {
       if (value !== undefined && !isSecret(`${project}:${path.split(".")[0]}`)) {
@@ -239,12 +243,13 @@ export function readConfig(): RealtimeSvgArgs {
   if (args.apiKey !== undefined) args.apiKey = config.requireSecret("apiKey");
   if (args.metricsToken !== undefined) args.metricsToken = config.requireSecret("metricsToken");
   if (args.secretsKey !== undefined) args.secretsKey = config.requireSecret("secretsKey");
-  if (args.redis?.url !== undefined || args.redis?.password !== undefined) {
+  if (args.redis?.url !== undefined || args.redis?.password !== undefined || args.redis?.sentinel?.password !== undefined) {
     // Nested secrets: `pulumi config set --secret --path redis.password …` makes the whole
-    // `redis` object a secret value; only the two secret fields stay secret Outputs.
-    const redis = config.requireSecretObject<{ url?: string; password?: string }>("redis");
+    // `redis` object a secret value; only the three secret fields stay secret Outputs.
+    const redis = config.requireSecretObject<{ url?: string; password?: string; sentinel?: { password?: string } }>("redis");
     if (args.redis.url !== undefined) args.redis.url = redis.apply((value) => value.url!);
     if (args.redis.password !== undefined) args.redis.password = redis.apply((value) => value.password!);
+    if (args.redis.sentinel?.password !== undefined) args.redis.sentinel.password = redis.apply((value) => value.sentinel!.password!);
   }
   return args;
 }

@@ -34,13 +34,8 @@ export type PathType = (typeof PATH_TYPES)[number];
  */
 export const ALLOWED_SETTINGS: readonly string[] = [
   "HOST",
-  "REDIS_SENTINELS",
-  "REDIS_SENTINEL_MASTER",
-  "REDIS_SENTINEL_PASSWORD",
-  "REDIS_CLUSTER_NODES",
-  "REDIS_TLS",
-  "REDIS_CA_FILE",
   "REDIS_WAIT_REPLICAS",
+  "REDIS_WAIT_TIMEOUT_MS",
   "MEMORY_MAX_BYTES",
   "MEMORY_MAX_SESSIONS",
   "KEY_PREFIX",
@@ -95,6 +90,12 @@ export const SETTINGS_WITH_OWN_KNOB: Readonly<Record<string, string>> = {
   REDIS_HOST: "redis.host",
   REDIS_PORT: "redis.port",
   REDIS_PASSWORD: "redis.password",
+  REDIS_SENTINELS: "redis.sentinel.addresses",
+  REDIS_SENTINEL_MASTER: "redis.sentinel.master",
+  REDIS_SENTINEL_PASSWORD: "redis.sentinel.password",
+  REDIS_CLUSTER_NODES: "redis.cluster.nodes",
+  REDIS_TLS: "redis.tls.enabled",
+  REDIS_CA_FILE: "redis.tls.caCert",
   API_KEY: "apiKey",
   METRICS_TOKEN: "metricsToken",
   SECRETS_KEY: "secretsKey",
@@ -160,6 +161,12 @@ export interface RealtimeSvgArgs {
     host?: string;
     port?: number;
     password?: pulumi.Input<string>;
+    /** An external Redis behind Sentinel: the sentinels (host:port), the primary's name, their own password. */
+    sentinel?: { addresses?: string[]; master?: string; password?: pulumi.Input<string> };
+    /** An external Redis Cluster: some of its nodes (host:port); password: redis.password. */
+    cluster?: { nodes?: string[] };
+    /** TLS to an external host, sentinels or cluster (a URL says rediss://), and the PEM of its CA. */
+    tls?: { enabled?: boolean; caCert?: string };
     image?: string;
     maxMemory?: string;
     resources?: ResourceRequirements;
@@ -215,6 +222,11 @@ const IMAGE_REPOSITORY = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9](
 const CPU_QUANTITY = /^([1-9][0-9]*m|[0-9]+)$/;
 const BYTE_QUANTITY = /^[1-9][0-9]*(Ki|Mi|Gi|Ti)?$/;
 const CLAIM_SIZE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
+/** host:port with a port of 1-65535, IPv6 in brackets: what the server's REDIS_SENTINELS / REDIS_CLUSTER_NODES take per entry. */
+const REDIS_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\],]+):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$/;
+const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
+/** Where the CA of an external Redis (redis.tls.caCert) is mounted; REDIS_CA_FILE is ca.crt in it. */
+export const REDIS_CA_DIR = "/etc/realtime-svg/redis-ca";
 /** Redis's own memory sizes, more than 0 (0 would be no limit). */
 const REDIS_MEMORY = /^[1-9][0-9]*([kmg]b?)?$/i;
 /** [prefix/]name: the prefix a DNS subdomain of at most 253, the name at most 63 characters. */
@@ -398,11 +410,46 @@ export function problemsOf(args: RealtimeSvgArgs): string[] {
   check(!(inCluster && redis.host !== undefined), "redis.host needs redis.enabled false (it replaces the in-cluster Redis)");
   check(!(redis.url !== undefined && redis.host !== undefined), "redis.url and redis.host cannot both be set: the server refuses REDIS_URL with REDIS_HOST");
   check(!(redis.url !== undefined && redis.password !== undefined), "redis.password is not used with redis.url: put the password in the URL");
+  // The external topologies, by the server's own rules (runtime/config.ts).
+  const sentinels = redis.sentinel?.addresses;
+  const nodes = redis.cluster?.nodes;
+  check(!(inCluster && (sentinels !== undefined || nodes !== undefined)), "redis.sentinel.addresses and redis.cluster.nodes are for your own Redis: set redis.enabled false to use them instead of the in-cluster Redis");
+  for (const [knob, set] of [["url", redis.url !== undefined], ["host", redis.host !== undefined]] as const) {
+    check(!(set && sentinels !== undefined), `set redis.sentinel.addresses or redis.${knob}, not both (the server refuses REDIS_SENTINELS with REDIS_${knob.toUpperCase()})`);
+    check(!(set && nodes !== undefined), `set redis.cluster.nodes or redis.${knob}, not both (the server refuses REDIS_CLUSTER_NODES with REDIS_${knob.toUpperCase()})`);
+  }
+  check(!(sentinels !== undefined && nodes !== undefined), "set redis.sentinel.addresses or redis.cluster.nodes, not both (the server refuses REDIS_SENTINELS with REDIS_CLUSTER_NODES)");
+  for (const [knob, list, port] of [["redis.sentinel.addresses", sentinels, 26379], ["redis.cluster.nodes", nodes, 6379]] as const) {
+    if (list === undefined) continue;
+    check(list.length > 0, `${knob} must name at least one host:port (leave it unset for none)`);
+    for (const entry of list) {
+      check(typeof entry === "string" && REDIS_ADDRESS.test(entry), `${knob}: ${JSON.stringify(entry)} is not host:port (one address per entry, port 1-65535, IPv6 as [fd00::1]:${port})`);
+    }
+  }
+  const master = redis.sentinel?.master;
+  check(!(sentinels !== undefined && master === undefined), "redis.sentinel.master is required with redis.sentinel.addresses: the name the sentinels monitor the primary under (REDIS_SENTINEL_MASTER)");
+  check(!(sentinels === undefined && master !== undefined), "redis.sentinel.master is only used with redis.sentinel.addresses (REDIS_SENTINEL_MASTER only with REDIS_SENTINELS)");
+  check(master === undefined || /^\S+$/.test(master), `redis.sentinel.master must be a name without spaces (got ${JSON.stringify(master)})`);
+  const sentinelPassword = redis.sentinel?.password;
+  check(!(sentinels === undefined && sentinelPassword !== undefined), "redis.sentinel.password is only used with redis.sentinel.addresses: it is the sentinels' own password (redis.password is the data nodes')");
+  check(
+    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+    typeof sentinelPassword !== "string" || /^[^\x00-\x1f\x7f]+$/.test(sentinelPassword),
+    "redis.sentinel.password must not be empty nor hold control characters (a trailing newline, say)",
+  );
+  const tlsOn = redis.tls?.enabled ?? false;
+  check(!(tlsOn && inCluster), "redis.tls.enabled is for your own Redis: the in-cluster Redis (redis.enabled) speaks no TLS");
+  check(!(tlsOn && redis.url !== undefined), "redis.tls.enabled is not used with redis.url: a URL chooses TLS itself (rediss://)");
+  // A URL that is already a secret Output cannot be read here; config.ts checks the plain one.
+  const urlTls = typeof redis.url === "string" ? redis.url.startsWith("rediss://") : redis.url !== undefined;
+  const caCert = redis.tls?.caCert;
+  check(caCert === undefined || tlsOn || urlTls, "redis.tls.caCert is only used with TLS: set redis.tls.enabled, or give a rediss:// redis.url");
+  check(caCert === undefined || (typeof caCert === "string" && PEM_CERTIFICATE.test(caCert)), "redis.tls.caCert must be PEM text: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----");
   // Without any Redis each pod keeps its own sessions in memory: only one pod may run.
   const onePod = (args.replicas ?? DEFAULTS.replicas) === 1 && !args.autoscaling?.enabled && !args.knative?.enabled;
   check(
-    inCluster || redis.url !== undefined || redis.host !== undefined || onePod,
-    "redis.enabled is false and neither redis.url nor redis.host is set, so each server pod keeps its own sessions in memory: that needs exactly one pod (replicas 1, no autoscaling, no knative). Otherwise set redis.url or redis.host",
+    inCluster || redis.url !== undefined || redis.host !== undefined || sentinels !== undefined || nodes !== undefined || onePod,
+    "redis.enabled is false and neither redis.url nor redis.host (nor redis.sentinel.addresses, redis.cluster.nodes) is set, so each server pod keeps its own sessions in memory: that needs exactly one pod (replicas 1, no autoscaling, no knative). Otherwise set redis.url or redis.host",
   );
   check(typeof redis.url !== "string" || /^rediss?:\/\/./.test(redis.url), "redis.url must be a redis:// or rediss:// URL");
   // eslint-disable-next-line no-control-regex -- control characters are what it looks for
@@ -543,19 +590,34 @@ export class RealtimeSvg extends pulumi.ComponentResource {
       ? { REDIS_HOST: REDIS, REDIS_PORT: "6379" }
       : redis.host !== undefined
         ? { REDIS_HOST: redis.host, REDIS_PORT: String(redis.port) }
-        : {}; // with redis.url: the server refuses REDIS_URL together with REDIS_HOST
+        : {}; // with redis.url, sentinels or cluster nodes: the server refuses REDIS_HOST beside each
+    const caCert = redis.tls?.caCert;
+    const redisTopology: StringMap = {
+      ...(redis.sentinel?.addresses !== undefined ? { REDIS_SENTINELS: redis.sentinel.addresses.join(",") } : {}),
+      ...(redis.sentinel?.master !== undefined ? { REDIS_SENTINEL_MASTER: redis.sentinel.master } : {}),
+      ...(redis.cluster?.nodes !== undefined ? { REDIS_CLUSTER_NODES: redis.cluster.nodes.join(",") } : {}),
+      ...(redis.tls?.enabled ? { REDIS_TLS: "true" } : {}),
+      ...(caCert !== undefined ? { REDIS_CA_FILE: `${REDIS_CA_DIR}/ca.crt` } : {}),
+    };
     track(
-      new k8s.core.v1.ConfigMap(NAME, { metadata: metadata(NAME, serverLabels), data: { PORT: "8080", LOG_LEVEL: args.logLevel ?? DEFAULTS.logLevel, ...redisAddress, ...args.settings } }, childOpts),
+      new k8s.core.v1.ConfigMap(NAME, { metadata: metadata(NAME, serverLabels), data: { PORT: "8080", LOG_LEVEL: args.logLevel ?? DEFAULTS.logLevel, ...redisAddress, ...redisTopology, ...args.settings } }, childOpts),
       "v1",
       "ConfigMap",
       NAME,
     );
+
+    // The CA of an external Redis's certificates: public, so a ConfigMap, mounted into the server.
+    const REDIS_CA = `${NAME}-redis-ca`;
+    if (caCert !== undefined) {
+      track(new k8s.core.v1.ConfigMap(REDIS_CA, { metadata: metadata(REDIS_CA, serverLabels), data: { "ca.crt": caCert } }, childOpts), "v1", "ConfigMap", REDIS_CA);
+    }
 
     // Secret: one key per secret that is set; no `data` at all when none is. The provider's SDK
     // marks `data` secret as well; the values themselves arrive as secret Outputs.
     const secretValues: Record<string, pulumi.Input<string> | undefined> = {
       "redis-url": redis.url,
       "redis-password": redis.password,
+      "redis-sentinel-password": redis.sentinel?.password,
       apiKey: args.apiKey,
       "metrics-token": args.metricsToken,
       "secrets-key": args.secretsKey,
@@ -572,6 +634,7 @@ export class RealtimeSvg extends pulumi.ComponentResource {
     const env: EnvVar[] = [
       secretEnv("REDIS_URL", "redis-url"),
       secretEnv("REDIS_PASSWORD", "redis-password"),
+      secretEnv("REDIS_SENTINEL_PASSWORD", "redis-sentinel-password"),
       secretEnv("API_KEY", "apiKey"),
       secretEnv("METRICS_TOKEN", "metrics-token"),
       secretEnv("SECRETS_KEY", "secrets-key"),
@@ -595,6 +658,7 @@ export class RealtimeSvg extends pulumi.ComponentResource {
       env,
       resources: args.resources ?? DEFAULTS.resources,
       securityContext,
+      volumeMounts: caCert !== undefined ? [{ name: "redis-ca", mountPath: REDIS_CA_DIR, readOnly: true }] : undefined,
     };
     const podTemplateMetadata = {
       labels: { ...serverLabels, ...args.podLabels },
@@ -610,6 +674,7 @@ export class RealtimeSvg extends pulumi.ComponentResource {
       tolerations: nonEmpty(args.tolerations),
       affinity: nonEmpty(args.affinity),
       topologySpreadConstraints: nonEmpty(args.topologySpreadConstraints),
+      volumes: caCert !== undefined ? [{ name: "redis-ca", configMap: { name: REDIS_CA } }] : undefined,
     };
     const podBasics = {
       automountServiceAccountToken: false,

@@ -28,6 +28,7 @@ module "manifests" {
   redis                            = var.redis
   redis_url                        = var.redis_url
   redis_password                   = var.redis_password
+  redis_sentinel_password          = var.redis_sentinel_password
   autoscaling                      = var.autoscaling
   network_policy                   = var.network_policy
   knative                          = var.knative

@@ -135,7 +135,7 @@ variable "settings" {
   # Configuration table, in its order, except those with an input of their own.
   validation {
     condition     = alltrue([for name in keys(var.settings) : contains(local.validation_allowed_settings, name)])
-    error_message = "settings: ${join(", ", [for name in keys(var.settings) : name if !contains(local.validation_allowed_settings, name)])} not allowed. settings may hold the Node host's settings of the README's Configuration table (the module README lists them) except PORT (fixed at 8080), LOG_LEVEL (log_level), REDIS_URL, REDIS_HOST, REDIS_PORT, REDIS_PASSWORD (redis_url, redis, redis_password), API_KEY (api_key), METRICS_TOKEN (metrics_token) and SECRETS_KEY (secrets_key)."
+    error_message = "settings: ${join(", ", [for name in keys(var.settings) : name if !contains(local.validation_allowed_settings, name)])} not allowed. settings may hold the Node host's settings of the README's Configuration table (the module README lists them) except PORT (fixed at 8080), LOG_LEVEL (log_level), REDIS_URL, REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, REDIS_SENTINELS, REDIS_SENTINEL_MASTER, REDIS_SENTINEL_PASSWORD, REDIS_CLUSTER_NODES, REDIS_TLS, REDIS_CA_FILE (redis_url, redis, redis_password, redis_sentinel_password), API_KEY (api_key), METRICS_TOKEN (metrics_token) and SECRETS_KEY (secrets_key)."
   }
 
   # The server's durations are whole numbers, and the module compares three of them (KEEP_ALIVE_MS,
@@ -388,15 +388,31 @@ variable "ingress" {
 variable "redis" {
   description = <<-EOT
     Redis. enabled: run one beside the server (Deployment and Service NAME-redis); false: set
-    redis_url or host. host and port: an external Redis (ConfigMap REDIS_HOST, REDIS_PORT).
+    redis_url, host, sentinel or cluster. host and port: an external Redis (ConfigMap REDIS_HOST,
+    REDIS_PORT). sentinel: addresses (host:port each, REDIS_SENTINELS) and master (the name the
+    sentinels monitor the primary under, REDIS_SENTINEL_MASTER); their password is
+    redis_sentinel_password. cluster: nodes (host:port each, REDIS_CLUSTER_NODES). tls: enabled
+    (REDIS_TLS, for host, sentinel or cluster; a URL says rediss://) and ca_cert (PEM text of the
+    CA, in ConfigMap NAME-redis-ca mounted at /etc/realtime-svg/redis-ca/ca.crt, REDIS_CA_FILE).
     image, max_memory (below the memory limit; when full, Redis refuses writes rather than drop
     sessions), resources and persistence (enabled, size, storage_class: an append-only file on a
     PersistentVolumeClaim) apply to the in-cluster Redis.
   EOT
   type = object({
-    enabled    = optional(bool, true)
-    host       = optional(string)
-    port       = optional(number, 6379)
+    enabled = optional(bool, true)
+    host    = optional(string)
+    port    = optional(number, 6379)
+    sentinel = optional(object({
+      addresses = optional(list(string))
+      master    = optional(string)
+    }), {})
+    cluster = optional(object({
+      nodes = optional(list(string))
+    }), {})
+    tls = optional(object({
+      enabled = optional(bool, false)
+      ca_cert = optional(string)
+    }), {})
     image      = optional(string, "redis:7-alpine")
     max_memory = optional(string, "200mb")
     resources = optional(map(map(string)), {
@@ -445,10 +461,51 @@ variable "redis" {
     condition     = !var.redis.persistence.enabled || var.redis.enabled
     error_message = "redis.persistence.enabled is for the in-cluster Redis: it needs redis.enabled."
   }
+
+  # The external topologies, by the server's own rules (runtime/config.ts).
+  validation {
+    condition     = !var.redis.enabled || (var.redis.sentinel.addresses == null && var.redis.cluster.nodes == null)
+    error_message = "redis.sentinel.addresses and redis.cluster.nodes are for your own Redis: set redis.enabled = false to use them instead of the in-cluster Redis."
+  }
+
+  validation {
+    condition     = length([for set in [var.redis.host != null, var.redis.sentinel.addresses != null, var.redis.cluster.nodes != null] : set if set]) <= 1
+    error_message = "set one of redis.host, redis.sentinel.addresses and redis.cluster.nodes, not two (the server refuses REDIS_HOST, REDIS_SENTINELS and REDIS_CLUSTER_NODES together)."
+  }
+
+  validation {
+    condition     = var.redis.sentinel.addresses == null || (length(var.redis.sentinel.addresses == null ? [] : var.redis.sentinel.addresses) > 0 && alltrue([for address in(var.redis.sentinel.addresses == null ? [] : var.redis.sentinel.addresses) : can(regex("^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\],]+):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$", address))]))
+    error_message = "redis.sentinel.addresses must name at least one sentinel, each host:port (one address per entry, port 1-65535, IPv6 as [fd00::1]:26379)."
+  }
+
+  validation {
+    condition     = var.redis.cluster.nodes == null || (length(var.redis.cluster.nodes == null ? [] : var.redis.cluster.nodes) > 0 && alltrue([for address in(var.redis.cluster.nodes == null ? [] : var.redis.cluster.nodes) : can(regex("^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\],]+):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$", address))]))
+    error_message = "redis.cluster.nodes must name at least one node, each host:port (one address per entry, port 1-65535, IPv6 as [fd00::1]:6379)."
+  }
+
+  validation {
+    condition     = (var.redis.sentinel.addresses == null) == (var.redis.sentinel.master == null)
+    error_message = "redis.sentinel.master is required with redis.sentinel.addresses, and only used with them: the name the sentinels monitor the primary under (REDIS_SENTINEL_MASTER)."
+  }
+
+  validation {
+    condition     = var.redis.sentinel.master == null || can(regex("^\\S+$", coalesce(var.redis.sentinel.master, "-")))
+    error_message = "redis.sentinel.master must be a name without spaces."
+  }
+
+  validation {
+    condition     = !(var.redis.tls.enabled && var.redis.enabled)
+    error_message = "redis.tls.enabled is for your own Redis: the in-cluster Redis (redis.enabled) speaks no TLS."
+  }
+
+  validation {
+    condition     = var.redis.tls.ca_cert == null || can(regex("^\\s*-----BEGIN CERTIFICATE-----[\\s\\S]+-----END CERTIFICATE-----\\s*$", coalesce(var.redis.tls.ca_cert, "-")))
+    error_message = "redis.tls.ca_cert must be PEM text: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----."
+  }
 }
 
 variable "redis_url" {
-  description = "External Redis as a URL, redis:// or rediss:// with the password inside (Secret key redis-url, REDIS_URL). Needs redis.enabled = false and no redis.host."
+  description = "External Redis as a URL, redis:// or rediss:// with the password inside (Secret key redis-url, REDIS_URL). Needs redis.enabled = false and no redis.host, redis.sentinel or redis.cluster; TLS is the URL's (rediss://)."
   type        = string
   default     = null
   sensitive   = true
@@ -458,12 +515,29 @@ variable "redis_url" {
     error_message = "redis_url must start with redis:// or rediss://, and needs redis.enabled = false and no redis.host."
   }
 
+  validation {
+    condition     = var.redis_url == null || (var.redis.sentinel.addresses == null && var.redis.cluster.nodes == null)
+    error_message = "set redis_url or redis.sentinel.addresses / redis.cluster.nodes, not both (the server refuses REDIS_URL beside REDIS_SENTINELS or REDIS_CLUSTER_NODES)."
+  }
+
+  validation {
+    condition     = var.redis_url == null || !var.redis.tls.enabled
+    error_message = "redis.tls.enabled is not used with redis_url: a URL chooses TLS itself (rediss://)."
+  }
+
+  # Here rather than in redis, which may not refer to redis_url (validations must not refer to
+  # each other in a circle).
+  validation {
+    condition     = var.redis.tls.ca_cert == null || var.redis.tls.enabled || (var.redis_url != null && startswith(coalesce(var.redis_url, "-"), "rediss://"))
+    error_message = "redis.tls.ca_cert is only used with TLS: set redis.tls.enabled, or give a rediss:// redis_url."
+  }
+
   # Checked here, where all of them are in view (validations may not refer to each other in a
   # circle). Without any Redis each server pod keeps its own sessions in memory, which only works
   # when there is one pod.
   validation {
-    condition     = var.redis.enabled || var.redis_url != null || var.redis.host != null || (var.replicas == 1 && !var.autoscaling.enabled && !var.knative.enabled)
-    error_message = "With redis.enabled = false and neither redis_url nor redis.host, each server pod keeps its own sessions in memory: that needs exactly one pod (replicas = 1, no autoscaling, no knative). Otherwise set redis_url or redis.host."
+    condition     = var.redis.enabled || var.redis_url != null || var.redis.host != null || var.redis.sentinel.addresses != null || var.redis.cluster.nodes != null || (var.replicas == 1 && !var.autoscaling.enabled && !var.knative.enabled)
+    error_message = "With redis.enabled = false and neither redis_url nor redis.host (nor redis.sentinel.addresses, redis.cluster.nodes), each server pod keeps its own sessions in memory: that needs exactly one pod (replicas = 1, no autoscaling, no knative). Otherwise set redis_url or redis.host."
   }
 }
 
@@ -481,6 +555,23 @@ variable "redis_password" {
   validation {
     condition     = var.redis_password == null || can(regex("^[^[:cntrl:]]+$", var.redis_password))
     error_message = "redis_password must not be empty nor hold control characters (a trailing newline, say)."
+  }
+}
+
+variable "redis_sentinel_password" {
+  description = "The sentinels' own password (Secret key redis-sentinel-password, REDIS_SENTINEL_PASSWORD), with redis.sentinel; redis_password is the data nodes'."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.redis_sentinel_password == null || var.redis.sentinel.addresses != null
+    error_message = "redis_sentinel_password is only used with redis.sentinel.addresses: it is the sentinels' own password (redis_password is the data nodes')."
+  }
+
+  validation {
+    condition     = var.redis_sentinel_password == null || can(regex("^[^[:cntrl:]]+$", var.redis_sentinel_password))
+    error_message = "redis_sentinel_password must not be empty nor hold control characters (a trailing newline, say)."
   }
 }
 
@@ -581,7 +672,7 @@ locals {
   # Every setting of the Node host in the README's Configuration table, in its order, except those
   # with an input of their own (test/deploy checks the list against runtime/config.ts).
   validation_allowed_settings = [
-    "HOST", "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_NODES", "REDIS_TLS", "REDIS_CA_FILE", "REDIS_WAIT_REPLICAS",
+    "HOST", "REDIS_WAIT_REPLICAS", "REDIS_WAIT_TIMEOUT_MS",
     "MEMORY_MAX_BYTES", "MEMORY_MAX_SESSIONS", "KEY_PREFIX", "PUBLIC_URL",
     "SHUTDOWN_GRACE_MS", "DRAIN_SECONDS", "MAX_CONNECTIONS", "MAX_STREAMS",
     "MAX_STREAMS_PER_CLIENT", "MAX_EVENT_IDS", "MAX_PREVIEWS", "MAX_PREVIEWS_PER_CLIENT",

@@ -154,7 +154,7 @@ describe.skipIf(skip)("the Helm chart", () => {
 
     it("gives every value a default in values.yaml", async () => {
       const values: unknown = JSON.parse(await probe("values"));
-      const secrets = ["apiKey", "metricsToken", "secretsKey", "redis.url", "redis.password"];
+      const secrets = ["apiKey", "metricsToken", "secretsKey", "redis.url", "redis.password", "redis.sentinel.password"];
       for (const path of knobPaths("helm")) {
         // A secret defaults to "" (unset), service.nodePort to null (unset): present all the same.
         expect(lookup(values, path), path).toBeDefined();

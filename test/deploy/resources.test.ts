@@ -106,6 +106,7 @@ describe.skipIf(skip)("the rendered objects", () => {
     expect(container.env.map((variable: Json) => [variable.name, variable.valueFrom.secretKeyRef.key, variable.valueFrom.secretKeyRef.optional])).toEqual([
       ["REDIS_URL", "redis-url", true],
       ["REDIS_PASSWORD", "redis-password", true],
+      ["REDIS_SENTINEL_PASSWORD", "redis-sentinel-password", true],
       ["API_KEY", "apiKey", true],
       ["METRICS_TOKEN", "metrics-token", true],
       ["SECRETS_KEY", "secrets-key", true],
@@ -278,6 +279,32 @@ describe.skipIf(skip)("the rendered objects", () => {
     expect(redis.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: serverDeployment(objects).spec.selector.matchLabels } }], ports: [{ protocol: "TCP", port: 6379 }] }]);
   });
 
+  it("reach an external Redis behind Sentinel: sentinels and master in the ConfigMap, both passwords in the Secret, no Redis objects", () => {
+    const objects = get("sentinel");
+    expect(find(objects, "v1", "ConfigMap").data).toEqual({
+      PORT: "8080",
+      LOG_LEVEL: "info",
+      REDIS_SENTINELS: "sentinel-0.redis.example.internal:26379,sentinel-1.redis.example.internal:26379,sentinel-2.redis.example.internal:26379",
+      REDIS_SENTINEL_MASTER: "mymaster",
+    });
+    expect(Object.keys(find(objects, "v1", "Secret").data).sort()).toEqual(["redis-password", "redis-sentinel-password"]);
+    expect(objects.filter((object) => object.metadata.name.endsWith("-redis"))).toEqual([]);
+  });
+
+  it("reach an external Redis Cluster over TLS, its CA mounted read-only from a ConfigMap of its own", () => {
+    const objects = get("cluster");
+    const data = find(objects, "v1", "ConfigMap").data;
+    expect(data).toMatchObject({ REDIS_TLS: "true", REDIS_CA_FILE: "/etc/realtime-svg/redis-ca/ca.crt" });
+    expect(data.REDIS_CLUSTER_NODES.split(",")).toHaveLength(3);
+    expect(data).not.toHaveProperty("REDIS_HOST");
+    expect(find(objects, "v1", "ConfigMap", "realtime-svg-redis-ca").data["ca.crt"]).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    const pod = serverDeployment(objects).spec.template.spec;
+    expect(pod.volumes).toEqual([{ name: "redis-ca", configMap: { name: "realtime-svg-redis-ca" } }]);
+    expect(serverContainer(objects).volumeMounts).toEqual([{ name: "redis-ca", mountPath: "/etc/realtime-svg/redis-ca", readOnly: true }]);
+    // No CA, no volume: the other variants' pods mount nothing.
+    expect(serverDeployment(get("default")).spec.template.spec).not.toHaveProperty("volumes");
+  });
+
   it("pass the scheduling settings to the server's pods only, extra variables after the module's own", () => {
     const objects = get("scheduling");
     const deployment = serverDeployment(objects);
@@ -293,7 +320,7 @@ describe.skipIf(skip)("the rendered objects", () => {
     expect(pod.spec.topologySpreadConstraints[0]).toMatchObject({ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" });
     const container = serverContainer(objects);
     expect(container.imagePullPolicy).toBe("Always");
-    expect(container.env.map((variable: Json) => variable.name)).toEqual(["REDIS_URL", "REDIS_PASSWORD", "API_KEY", "METRICS_TOKEN", "SECRETS_KEY", "NODE_OPTIONS", "POD_NAME"]);
+    expect(container.env.map((variable: Json) => variable.name)).toEqual(["REDIS_URL", "REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD", "API_KEY", "METRICS_TOKEN", "SECRETS_KEY", "NODE_OPTIONS", "POD_NAME"]);
     // Redis is not the server: none of it reaches its pod.
     const redisPod = redisDeployment(objects).spec.template;
     expect(redisPod.metadata).not.toHaveProperty("annotations");

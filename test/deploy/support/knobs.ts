@@ -66,6 +66,10 @@ export const KNOBS: Knob[] = [
   same("external Redis URL", ["redis.url"], ["redis_url"], true),
   same("external Redis host", ["redis.host", "redis.port"]),
   same("Redis password", ["redis.password"], ["redis_password"], true),
+  same("Redis Sentinel", ["redis.sentinel.addresses", "redis.sentinel.master"]),
+  same("Redis Sentinel password", ["redis.sentinel.password"], ["redis_sentinel_password"], true),
+  same("Redis Cluster", ["redis.cluster.nodes"]),
+  same("external Redis TLS", ["redis.tls.enabled", "redis.tls.caCert"], ["redis.tls.enabled", "redis.tls.ca_cert"]),
   same("Redis image", ["redis.image"]),
   same("Redis maxmemory", ["redis.maxMemory"], ["redis.max_memory"]),
   same("Redis resources", ["redis.resources"]),
@@ -99,4 +103,20 @@ export const knobPaths = (tool: "helm" | "pulumi" | "terraform") =>
  * Settings every tool's `settings` map accepts: every setting of the Node host the README
  * documents, except those with a knob of their own.
  */
-export const SETTINGS_WITH_OWN_KNOB = ["PORT", "LOG_LEVEL", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "API_KEY", "METRICS_TOKEN", "SECRETS_KEY"];
+export const SETTINGS_WITH_OWN_KNOB = [
+  "PORT",
+  "LOG_LEVEL",
+  "REDIS_URL",
+  "REDIS_HOST",
+  "REDIS_PORT",
+  "REDIS_PASSWORD",
+  "REDIS_SENTINELS",
+  "REDIS_SENTINEL_MASTER",
+  "REDIS_SENTINEL_PASSWORD",
+  "REDIS_CLUSTER_NODES",
+  "REDIS_TLS",
+  "REDIS_CA_FILE",
+  "API_KEY",
+  "METRICS_TOKEN",
+  "SECRETS_KEY",
+];

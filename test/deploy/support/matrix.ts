@@ -7,7 +7,7 @@
  * them as TF_VAR_…, `--set`, `pulumi config set --secret`); the overlays hold the same example
  * values as literals.
  */
-export type SecretKnob = "apiKey" | "metricsToken" | "secretsKey" | "redisUrl" | "redisPassword";
+export type SecretKnob = "apiKey" | "metricsToken" | "secretsKey" | "redisUrl" | "redisPassword" | "redisSentinelPassword";
 
 /** How each tool names the secret inputs (Helm values path = Pulumi config path; Terraform variable). */
 export const SECRET_INPUTS: Record<SecretKnob, { helm: string; pulumi: string; terraform: string }> = {
@@ -16,6 +16,7 @@ export const SECRET_INPUTS: Record<SecretKnob, { helm: string; pulumi: string; t
   secretsKey: { helm: "secretsKey", pulumi: "secretsKey", terraform: "secrets_key" },
   redisUrl: { helm: "redis.url", pulumi: "redis.url", terraform: "redis_url" },
   redisPassword: { helm: "redis.password", pulumi: "redis.password", terraform: "redis_password" },
+  redisSentinelPassword: { helm: "redis.sentinel.password", pulumi: "redis.sentinel.password", terraform: "redis_sentinel_password" },
 };
 
 export interface Configuration {
@@ -44,8 +45,9 @@ const objectsOf = (name = "realtime-svg") => ({
   pvc: `v1/PersistentVolumeClaim/${name}-redis`,
   ingress: `networking.k8s.io/v1/Ingress/${name}`,
   knative: `serving.knative.dev/v1/Service/${name}`,
+  redisCa: `v1/ConfigMap/${name}-redis-ca`,
 });
-const { configMap, secret, server, pdb, hpa, networkPolicies, redis, pvc, ingress, knative } = objectsOf();
+const { configMap, secret, server, pdb, hpa, networkPolicies, redis, pvc, ingress, knative, redisCa } = objectsOf();
 const blue = objectsOf("blue-realtime-svg");
 
 const sorted = (...keys: Array<string | string[]>) => keys.flat().sort();
@@ -68,6 +70,18 @@ export const MATRIX: Configuration[] = [
     about: "an external Redis by host and port, its password in the Secret",
     secrets: { redisPassword: "change-me-redis-password" },
     objects: sorted(configMap, secret, server, pdb),
+  },
+  {
+    name: "sentinel",
+    about: "an external Redis behind Sentinel: three sentinels, the primary's name, the sentinels' and the data nodes' passwords in the Secret",
+    secrets: { redisSentinelPassword: "change-me-sentinel-password", redisPassword: "change-me-redis-password" },
+    objects: sorted(configMap, secret, server, pdb),
+  },
+  {
+    name: "cluster",
+    about: "an external Redis Cluster over TLS: three of its nodes, a CA certificate in a ConfigMap of its own, the password in the Secret",
+    secrets: { redisPassword: "change-me-redis-password" },
+    objects: sorted(configMap, secret, server, pdb, redisCa),
   },
   {
     name: "ingress",

@@ -73,6 +73,11 @@ const LONG_LABEL_NAME = `x${"a".repeat(63)}`; // 64 characters: one too many for
 const GRACE_NAMES = ["terminationGracePeriodSeconds", "DRAIN_SECONDS", "SHUTDOWN_GRACE_MS"];
 const KNATIVE_DRAIN_NAMES = ["knative.timeoutSeconds", "DRAIN_SECONDS", "SHUTDOWN_GRACE_MS"];
 const ingressOn = { enabled: true, host: "img.example.com" };
+const SENTINELS = ["sentinel-0.example.internal:26379", "sentinel-1.example.internal:26379"];
+const NODES = ["redis-0.example.internal:6379", "redis-1.example.internal:6379"];
+/** An external Redis's knobs as Helm/Pulumi spell them, and as Terraform does (redis.tls.ca_cert). */
+const external = (redis: Record<string, unknown>) => ({ redis: { enabled: false, ...redis } });
+const CA = "-----BEGIN CERTIFICATE-----\nMIIBrTCCAVOgAwIBAgIU\n-----END CERTIFICATE-----\n";
 
 export const REFUSALS: Refusal[] = [
   // ── enums ─────────────────────────────────────────────────────────────────────────────────────
@@ -566,6 +571,164 @@ export const REFUSALS: Refusal[] = [
     terraform: { topology_spread_constraints: [{ maxSkew: 0, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }] },
     names: ["topologySpreadConstraints"],
   },
+
+  // ── external Redis topologies: Sentinel, Cluster, TLS (the server's own rules, runtime/config.ts) ──
+  {
+    what: "sentinels with the in-cluster Redis",
+    ...same({ redis: { sentinel: { addresses: SENTINELS, master: "mymaster" } } }),
+    terraform: { redis: { sentinel: { addresses: SENTINELS, master: "mymaster" } } },
+    names: ["redis.sentinel.addresses", "redis.enabled"],
+  },
+  {
+    what: "cluster nodes with the in-cluster Redis",
+    ...same({ redis: { cluster: { nodes: NODES } } }),
+    terraform: { redis: { cluster: { nodes: NODES } } },
+    names: ["redis.cluster.nodes", "redis.enabled"],
+  },
+  {
+    what: "sentinels and redis.url together",
+    helm: { values: external({ url: "redis://redis.example.internal:6379", sentinel: { addresses: SENTINELS, master: "mymaster" } }) },
+    pulumi: { config: external({ sentinel: { addresses: SENTINELS, master: "mymaster" } }), secrets: { "redis.url": "redis://redis.example.internal:6379" } },
+    terraform: { ...external({ sentinel: { addresses: SENTINELS, master: "mymaster" } }), redis_url: "redis://redis.example.internal:6379" },
+    names: ["redis.sentinel.addresses", "redis.url"],
+  },
+  {
+    what: "sentinels and redis.host together",
+    ...same(external({ host: "redis.example.internal", sentinel: { addresses: SENTINELS, master: "mymaster" } })),
+    terraform: external({ host: "redis.example.internal", sentinel: { addresses: SENTINELS, master: "mymaster" } }),
+    names: ["redis.sentinel.addresses", "redis.host"],
+  },
+  {
+    what: "cluster nodes and redis.url together",
+    helm: { values: external({ url: "rediss://redis.example.internal:6380", cluster: { nodes: NODES } }) },
+    pulumi: { config: external({ cluster: { nodes: NODES } }), secrets: { "redis.url": "rediss://redis.example.internal:6380" } },
+    terraform: { ...external({ cluster: { nodes: NODES } }), redis_url: "rediss://redis.example.internal:6380" },
+    names: ["redis.cluster.nodes", "redis.url"],
+  },
+  {
+    what: "cluster nodes and redis.host together",
+    ...same(external({ host: "redis.example.internal", cluster: { nodes: NODES } })),
+    terraform: external({ host: "redis.example.internal", cluster: { nodes: NODES } }),
+    names: ["redis.cluster.nodes", "redis.host"],
+  },
+  {
+    what: "sentinels and cluster nodes together",
+    ...same(external({ sentinel: { addresses: SENTINELS, master: "mymaster" }, cluster: { nodes: NODES } })),
+    terraform: external({ sentinel: { addresses: SENTINELS, master: "mymaster" }, cluster: { nodes: NODES } }),
+    names: ["redis.cluster.nodes", "redis.sentinel.addresses"],
+  },
+  {
+    what: "sentinels without the primary's name",
+    ...same(external({ sentinel: { addresses: SENTINELS } })),
+    terraform: external({ sentinel: { addresses: SENTINELS } }),
+    names: ["redis.sentinel.master", "redis.sentinel.addresses"],
+  },
+  {
+    what: "a sentinel master name without sentinels",
+    ...same(external({ host: "redis.example.internal", sentinel: { master: "mymaster" } })),
+    terraform: external({ host: "redis.example.internal", sentinel: { master: "mymaster" } }),
+    names: ["redis.sentinel.master", "redis.sentinel.addresses"],
+  },
+  {
+    what: "a sentinel password without sentinels",
+    helm: { values: external({ host: "redis.example.internal", sentinel: { password: "change-me-sentinel-password" } }) },
+    pulumi: { config: external({ host: "redis.example.internal" }), secrets: { "redis.sentinel.password": "change-me-sentinel-password" } },
+    terraform: { ...external({ host: "redis.example.internal" }), redis_sentinel_password: "change-me-sentinel-password" },
+    names: ["redis.sentinel.password", "redis.sentinel.addresses"],
+  },
+  {
+    what: "a sentinel password ending in a newline",
+    helm: { values: external({ sentinel: { addresses: SENTINELS, master: "mymaster", password: "change-me-sentinel-password\n" } }) },
+    pulumi: { config: external({ sentinel: { addresses: SENTINELS, master: "mymaster" } }), secrets: { "redis.sentinel.password": "change-me-sentinel-password\n" } },
+    terraform: { ...external({ sentinel: { addresses: SENTINELS, master: "mymaster" } }), redis_sentinel_password: "change-me-sentinel-password\n" },
+    names: ["redis.sentinel.password"],
+  },
+  {
+    what: "a sentinel master name with a space",
+    ...same(external({ sentinel: { addresses: SENTINELS, master: "my master" } })),
+    terraform: external({ sentinel: { addresses: SENTINELS, master: "my master" } }),
+    names: ["redis.sentinel.master"],
+  },
+  {
+    what: "an empty list of sentinels",
+    ...same(external({ sentinel: { addresses: [], master: "mymaster" } })),
+    terraform: external({ sentinel: { addresses: [], master: "mymaster" } }),
+    names: ["redis.sentinel.addresses"],
+  },
+  {
+    what: "an empty list of cluster nodes",
+    ...same(external({ cluster: { nodes: [] } })),
+    terraform: external({ cluster: { nodes: [] } }),
+    names: ["redis.cluster.nodes"],
+  },
+  {
+    what: "a sentinel address without a port",
+    ...same(external({ sentinel: { addresses: ["sentinel-0.example.internal"], master: "mymaster" } })),
+    terraform: external({ sentinel: { addresses: ["sentinel-0.example.internal"], master: "mymaster" } }),
+    names: ["redis.sentinel.addresses"],
+  },
+  {
+    what: "a sentinel address without a host",
+    ...same(external({ sentinel: { addresses: [":26379"], master: "mymaster" } })),
+    terraform: external({ sentinel: { addresses: [":26379"], master: "mymaster" } }),
+    names: ["redis.sentinel.addresses"],
+  },
+  {
+    what: "a cluster node on port 0",
+    ...same(external({ cluster: { nodes: ["redis-0.example.internal:0"] } })),
+    terraform: external({ cluster: { nodes: ["redis-0.example.internal:0"] } }),
+    names: ["redis.cluster.nodes"],
+  },
+  {
+    what: "a cluster node on port 65536",
+    ...same(external({ cluster: { nodes: ["redis-0.example.internal:65536"] } })),
+    terraform: external({ cluster: { nodes: ["redis-0.example.internal:65536"] } }),
+    names: ["redis.cluster.nodes"],
+  },
+  {
+    what: "two cluster nodes in one entry (one address per list entry)",
+    ...same(external({ cluster: { nodes: ["redis-0.example.internal:6379,redis-1.example.internal:6379"] } })),
+    terraform: external({ cluster: { nodes: ["redis-0.example.internal:6379,redis-1.example.internal:6379"] } }),
+    names: ["redis.cluster.nodes"],
+  },
+  {
+    what: "an IPv6 cluster node without brackets (its port would be ambiguous)",
+    ...same(external({ cluster: { nodes: ["fd00::1:6379"] } })),
+    terraform: external({ cluster: { nodes: ["fd00::1:6379"] } }),
+    names: ["redis.cluster.nodes"],
+  },
+  {
+    what: "TLS with redis.url (a URL says rediss:// itself)",
+    helm: { values: external({ url: "redis://redis.example.internal:6379", tls: { enabled: true } }) },
+    pulumi: { config: external({ tls: { enabled: true } }), secrets: { "redis.url": "redis://redis.example.internal:6379" } },
+    terraform: { ...external({ tls: { enabled: true } }), redis_url: "redis://redis.example.internal:6379" },
+    names: ["redis.tls.enabled", "redis.url"],
+  },
+  {
+    what: "TLS to the in-cluster Redis (which speaks no TLS)",
+    ...same({ redis: { tls: { enabled: true } } }),
+    terraform: { redis: { tls: { enabled: true } } },
+    names: ["redis.tls.enabled", "redis.enabled"],
+  },
+  {
+    what: "a CA certificate without TLS",
+    ...same(external({ host: "redis.example.internal", tls: { caCert: CA } })),
+    terraform: external({ host: "redis.example.internal", tls: { ca_cert: CA } }),
+    names: ["redis.tls.caCert", "redis.tls.enabled"],
+  },
+  {
+    what: "a CA certificate with a redis:// URL (no TLS)",
+    helm: { values: external({ url: "redis://redis.example.internal:6379", tls: { caCert: CA } }) },
+    pulumi: { config: external({ tls: { caCert: CA } }), secrets: { "redis.url": "redis://redis.example.internal:6379" } },
+    terraform: { ...external({ tls: { ca_cert: CA } }), redis_url: "redis://redis.example.internal:6379" },
+    names: ["redis.tls.caCert", "redis.tls.enabled"],
+  },
+  {
+    what: "a CA certificate that is not PEM",
+    ...same(external({ host: "redis.example.internal", tls: { enabled: true, caCert: "MIIBrTCCAVOgAwIBAgIU" } })),
+    terraform: external({ host: "redis.example.internal", tls: { enabled: true, ca_cert: "MIIBrTCCAVOgAwIBAgIU" } }),
+    names: ["redis.tls.caCert"],
+  },
 ];
 
 /** Just inside the boundaries the refusals draw: every tool must take these. */
@@ -683,6 +846,28 @@ export const ACCEPTED: Accepted[] = [
       extra_env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
       resources: { requests: { cpu: "1", memory: "1Gi", "ephemeral-storage": "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
     },
+  },
+  {
+    what: "sentinels on ports 1 and 65535, one by IPv6 address, over TLS with a CA, no sentinel password",
+    ...same(external({ sentinel: { addresses: ["sentinel-0.example.internal:1", "[fd00::1]:65535"], master: "mymaster" }, tls: { enabled: true, caCert: CA } })),
+    terraform: external({ sentinel: { addresses: ["sentinel-0.example.internal:1", "[fd00::1]:65535"], master: "mymaster" }, tls: { enabled: true, ca_cert: CA } }),
+  },
+  {
+    what: "a single cluster node by IPv4 address, without TLS",
+    ...same(external({ cluster: { nodes: ["10.0.0.7:6379"] } })),
+    terraform: external({ cluster: { nodes: ["10.0.0.7:6379"] } }),
+  },
+  {
+    what: "a CA certificate with a rediss:// URL (TLS said by the URL)",
+    helm: { values: external({ url: "rediss://redis.example.internal:6380", tls: { caCert: CA } }) },
+    pulumi: { config: external({ tls: { caCert: CA } }), secrets: { "redis.url": "rediss://redis.example.internal:6380" } },
+    terraform: { ...external({ tls: { ca_cert: CA } }), redis_url: "rediss://redis.example.internal:6380" },
+  },
+  {
+    what: "TLS to an external host, with its password",
+    helm: { values: external({ host: "redis.example.internal", port: 6380, tls: { enabled: true }, password: "change-me-redis-password" }) },
+    pulumi: { config: external({ host: "redis.example.internal", port: 6380, tls: { enabled: true } }), secrets: { "redis.password": "change-me-redis-password" } },
+    terraform: { ...external({ host: "redis.example.internal", port: 6380, tls: { enabled: true } }), redis_password: "change-me-redis-password" },
   },
 ];
 

@@ -68,7 +68,7 @@ so one Deployment serves every combination of secrets), then extraEnv verbatim.
 */}}
 {{- define "realtime-svg.env" -}}
 {{- $name := include "realtime-svg.fullname" . -}}
-{{- range list (list "REDIS_URL" "redis-url") (list "REDIS_PASSWORD" "redis-password") (list "API_KEY" "apiKey") (list "METRICS_TOKEN" "metrics-token") (list "SECRETS_KEY" "secrets-key") }}
+{{- range list (list "REDIS_URL" "redis-url") (list "REDIS_PASSWORD" "redis-password") (list "REDIS_SENTINEL_PASSWORD" "redis-sentinel-password") (list "API_KEY" "apiKey") (list "METRICS_TOKEN" "metrics-token") (list "SECRETS_KEY" "secrets-key") }}
 - name: {{ index . 0 }}
   valueFrom:
     secretKeyRef:
@@ -78,6 +78,30 @@ so one Deployment serves every combination of secrets), then extraEnv verbatim.
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The CA certificate of an external Redis (redis.tls.caCert): ConfigMap NAME-redis-ca, mounted
+read-only into the server container where REDIS_CA_FILE points. Both empty without a CA.
+*/}}
+{{- define "realtime-svg.redisCaMountPath" -}}/etc/realtime-svg/redis-ca{{- end -}}
+
+{{- define "realtime-svg.redisCaVolumeMounts" -}}
+{{- if .Values.redis.tls.caCert }}
+volumeMounts:
+  - name: redis-ca
+    mountPath: {{ include "realtime-svg.redisCaMountPath" . }}
+    readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "realtime-svg.redisCaVolumes" -}}
+{{- if .Values.redis.tls.caCert }}
+volumes:
+  - name: redis-ca
+    configMap:
+      name: {{ printf "%s-redis-ca" (include "realtime-svg.fullname" .) | quote }}
 {{- end }}
 {{- end -}}
 
@@ -193,6 +217,55 @@ Terraform module's validations and the Pulumi program's checks (test/deploy/refu
 {{- if and $v.redis.enabled (or $v.redis.url $v.redis.host) -}}
 {{- fail "redis.url and redis.host are for your own Redis: set redis.enabled to false to use them instead of the in-cluster Redis" -}}
 {{- end -}}
+{{- /* External topologies: the server's own rules (runtime/config.ts), with the values' names. */ -}}
+{{- $r := $v.redis -}}
+{{- $sentinels := not (kindIs "invalid" $r.sentinel.addresses) -}}
+{{- $nodes := not (kindIs "invalid" $r.cluster.nodes) -}}
+{{- if and $r.enabled (or $sentinels $nodes) -}}
+{{- fail "redis.sentinel.addresses and redis.cluster.nodes are for your own Redis: set redis.enabled to false to use them instead of the in-cluster Redis" -}}
+{{- end -}}
+{{- range $knob, $set := dict "url" $r.url "host" $r.host -}}
+{{- if and $set $sentinels -}}
+{{- fail (printf "set redis.sentinel.addresses or redis.%s, not both (the server refuses REDIS_SENTINELS with REDIS_%s)" $knob (upper $knob)) -}}
+{{- end -}}
+{{- if and $set $nodes -}}
+{{- fail (printf "set redis.cluster.nodes or redis.%s, not both (the server refuses REDIS_CLUSTER_NODES with REDIS_%s)" $knob (upper $knob)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and $sentinels $nodes -}}
+{{- fail "set redis.sentinel.addresses or redis.cluster.nodes, not both (the server refuses REDIS_SENTINELS with REDIS_CLUSTER_NODES)" -}}
+{{- end -}}
+{{- range $knob, $list := dict "redis.sentinel.addresses" $r.sentinel.addresses "redis.cluster.nodes" $r.cluster.nodes -}}
+{{- if and (kindIs "slice" $list) (empty $list) -}}
+{{- fail (printf "%s must name at least one host:port (leave it unset for none)" $knob) -}}
+{{- end -}}
+{{- range $list -}}
+{{- if not (regexMatch "^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\],]+):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$" (toString .)) -}}
+{{- fail (printf "%s: %q is not host:port (one address per entry, port 1-65535, IPv6 as [fd00::1]:6379)" $knob (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and $sentinels (not $r.sentinel.master) -}}
+{{- fail "redis.sentinel.master is required with redis.sentinel.addresses: the name the sentinels monitor the primary under (REDIS_SENTINEL_MASTER)" -}}
+{{- end -}}
+{{- if and $r.sentinel.master (not $sentinels) -}}
+{{- fail "redis.sentinel.master is only used with redis.sentinel.addresses (REDIS_SENTINEL_MASTER only with REDIS_SENTINELS)" -}}
+{{- end -}}
+{{- if and $r.sentinel.password (not $sentinels) -}}
+{{- fail "redis.sentinel.password is only used with redis.sentinel.addresses: it is the sentinels' own password (redis.password is the data nodes')" -}}
+{{- end -}}
+{{- if and $r.tls.enabled $r.enabled -}}
+{{- fail "redis.tls.enabled is for your own Redis: the in-cluster Redis (redis.enabled) speaks no TLS" -}}
+{{- end -}}
+{{- if and $r.tls.enabled $r.url -}}
+{{- fail "redis.tls.enabled is not used with redis.url: a URL chooses TLS itself (rediss://)" -}}
+{{- end -}}
+{{- if and $r.tls.caCert (not (or $r.tls.enabled (hasPrefix "rediss://" $r.url))) -}}
+{{- fail "redis.tls.caCert is only used with TLS: set redis.tls.enabled, or give a rediss:// redis.url" -}}
+{{- end -}}
+{{- if and $r.tls.caCert (not (regexMatch "^\\s*-----BEGIN CERTIFICATE-----[\\s\\S]+-----END CERTIFICATE-----\\s*$" $r.tls.caCert)) -}}
+{{- fail "redis.tls.caCert must be PEM text: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----" -}}
+{{- end -}}
 {{- if and $v.redis.url $v.redis.host -}}
 {{- fail "set redis.url or redis.host, not both (the server refuses REDIS_URL with REDIS_HOST)" -}}
 {{- end -}}
@@ -206,8 +279,8 @@ Terraform module's validations and the Pulumi program's checks (test/deploy/refu
 {{- fail "redis.persistence.enabled is for the in-cluster Redis: it needs redis.enabled" -}}
 {{- end -}}
 {{- /* Without any Redis each pod keeps its own sessions: only one pod may run. */ -}}
-{{- if and (not (or $v.redis.enabled $v.redis.url $v.redis.host)) (or (ne (int $v.replicas) 1) $v.autoscaling.enabled $v.knative.enabled) -}}
-{{- fail "redis.enabled is false and neither redis.url nor redis.host is set, so each server pod keeps its own sessions in memory: that needs exactly one pod (replicas 1, no autoscaling, no knative). Otherwise set redis.url or redis.host" -}}
+{{- if and (not (or $v.redis.enabled $v.redis.url $v.redis.host $sentinels $nodes)) (or (ne (int $v.replicas) 1) $v.autoscaling.enabled $v.knative.enabled) -}}
+{{- fail "redis.enabled is false and neither redis.url nor redis.host (nor redis.sentinel.addresses, redis.cluster.nodes) is set, so each server pod keeps its own sessions in memory: that needs exactly one pod (replicas 1, no autoscaling, no knative). Otherwise set redis.url or redis.host" -}}
 {{- end -}}
 {{- if gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas) -}}
 {{- fail (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) -}}

@@ -17,6 +17,9 @@ locals {
   # Whether a secret is set is not itself secret; only the values are.
   has_redis_url      = nonsensitive(var.redis_url != null)
   has_redis_password = nonsensitive(var.redis_password != null)
+  has_redis_ca       = var.redis.tls.ca_cert != null
+  redis_ca_name      = "${local.name}-redis-ca"
+  redis_ca_dir       = "/etc/realtime-svg/redis-ca"
 
   # REDIS_HOST/REDIS_PORT point at the in-cluster Redis or the external host; with redis_url they
   # are left out, since the server refuses REDIS_URL and REDIS_HOST together.
@@ -25,20 +28,37 @@ locals {
     var.redis.host != null ? { REDIS_HOST = var.redis.host, REDIS_PORT = tostring(var.redis.port) } :
     {}
   )
+  # Sentinel, Cluster and TLS, each only when set (the server's defaults otherwise).
+  redis_topology = { for key, value in {
+    REDIS_SENTINELS       = var.redis.sentinel.addresses == null ? null : join(",", var.redis.sentinel.addresses)
+    REDIS_SENTINEL_MASTER = var.redis.sentinel.master
+    REDIS_CLUSTER_NODES   = var.redis.cluster.nodes == null ? null : join(",", var.redis.cluster.nodes)
+    REDIS_TLS             = var.redis.tls.enabled ? "true" : null
+    REDIS_CA_FILE         = local.has_redis_ca ? "${local.redis_ca_dir}/ca.crt" : null
+  } : key => value if value != null }
 
   config_map = {
     apiVersion = "v1"
     kind       = "ConfigMap"
     metadata   = { name = local.name, namespace = var.namespace, labels = local.server_labels }
-    data       = merge({ PORT = "8080", LOG_LEVEL = var.log_level }, local.redis_address, var.settings)
+    data       = merge({ PORT = "8080", LOG_LEVEL = var.log_level }, local.redis_address, local.redis_topology, var.settings)
+  }
+
+  # The CA of an external Redis's certificates (public: a ConfigMap), mounted into the server.
+  redis_ca_config_map = {
+    apiVersion = "v1"
+    kind       = "ConfigMap"
+    metadata   = { name = local.redis_ca_name, namespace = var.namespace, labels = local.server_labels }
+    data       = { "ca.crt" = coalesce(var.redis.tls.ca_cert, "-") }
   }
 
   secret_values = {
-    "redis-url"      = var.redis_url
-    "redis-password" = var.redis_password
-    "apiKey"         = var.api_key
-    "metrics-token"  = var.metrics_token
-    "secrets-key"    = var.secrets_key
+    "redis-url"               = var.redis_url
+    "redis-password"          = var.redis_password
+    "redis-sentinel-password" = var.redis_sentinel_password
+    "apiKey"                  = var.api_key
+    "metrics-token"           = var.metrics_token
+    "secrets-key"             = var.secrets_key
   }
   secret_data = { for key, value in local.secret_values : key => base64encode(value) if nonsensitive(value != null) }
 
@@ -61,6 +81,7 @@ locals {
   # which keeps every object's own shape (no nulls, no attributes borrowed from another object).
   manifests = concat(
     [local.config_map, local.secret],
+    [for object in [local.redis_ca_config_map] : object if local.has_redis_ca],
     [for object in [local.redis_deployment, local.redis_service] : object if var.redis.enabled],
     [for object in [local.redis_persistent_volume_claim] : object if var.redis.enabled && var.redis.persistence.enabled],
     [for object in [local.deployment, local.service] : object if !var.knative.enabled],

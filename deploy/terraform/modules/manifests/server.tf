@@ -2,7 +2,11 @@
 # Knative Service instead.
 locals {
   # What the Deployment and the Knative Service share.
-  server_container = {
+  # The CA certificate of an external Redis, read-only where REDIS_CA_FILE points; only with one.
+  server_container = merge(local.server_container_base, { for key, value in {
+    volumeMounts = [{ name = "redis-ca", mountPath = local.redis_ca_dir, readOnly = true }]
+  } : key => value if local.has_redis_ca })
+  server_container_base = {
     name            = "realtime-svg"
     image           = "${var.image.repository}:${var.image.tag}"
     imagePullPolicy = var.image.pull_policy
@@ -12,6 +16,7 @@ locals {
     env = concat([for pair in [
       ["REDIS_URL", "redis-url"],
       ["REDIS_PASSWORD", "redis-password"],
+      ["REDIS_SENTINEL_PASSWORD", "redis-sentinel-password"],
       ["API_KEY", "apiKey"],
       ["METRICS_TOKEN", "metrics-token"],
       ["SECRETS_KEY", "secrets-key"],
@@ -44,6 +49,7 @@ locals {
       affinity                  = var.affinity
       topologySpreadConstraints = var.topology_spread_constraints
     } : key => value if length(value) > 0 },
+    { for key, value in { volumes = [{ name = "redis-ca", configMap = { name = local.redis_ca_name } }] } : key => value if local.has_redis_ca },
   )
   # The pods' own labels (pod_labels on top, never in the selector) and annotations.
   server_pod_labels      = merge(local.server_labels, var.pod_labels)

@@ -254,6 +254,31 @@ run "redis_password_not_beside_a_url" {
   expect_failures = [var.redis_password]
 }
 
+run "redis_sentinel_password_needs_sentinels" {
+  command = plan
+  variables {
+    redis                   = { enabled = false, host = "redis.example.internal" }
+    redis_sentinel_password = "change-me-sentinel-password"
+  }
+  expect_failures = [var.redis_sentinel_password]
+}
+
+run "redis_sentinels_need_the_primary_name" {
+  command = plan
+  variables {
+    redis = { enabled = false, sentinel = { addresses = ["sentinel-0.example.internal:26379"] } }
+  }
+  expect_failures = [var.redis]
+}
+
+run "redis_ca_cert_needs_tls" {
+  command = plan
+  variables {
+    redis = { enabled = false, host = "redis.example.internal", tls = { ca_cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" } }
+  }
+  expect_failures = [var.redis_url]
+}
+
 run "ingress_needs_a_host" {
   command = plan
   variables { ingress = { enabled = true } }
