@@ -60,6 +60,8 @@ describe("configuration", () => {
     const cluster = loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000,10.0.0.2:7001" });
     expect(cluster).toMatchObject({ redisClusterNodes: [{ host: "10.0.0.1", port: 7000 }, { host: "10.0.0.2", port: 7001 }], redisTls: false, redisWaitReplicas: 0 });
     expect(loadConfig({ REDIS_URL: "rediss://a", REDIS_CA_FILE: "/ca.pem" }).redisCaFile).toBe("/ca.pem");
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "n:7000", REDIS_WAIT_REPLICAS: "1", REDIS_WAIT_TIMEOUT_MS: "250" })).toMatchObject({ redisWaitReplicas: 1, redisWaitTimeoutMs: 250 });
+    expect(loadConfig({ REDIS_HOST: "a", REDIS_WAIT_REPLICAS: "2" })).toMatchObject({ redisWaitReplicas: 2, redisWaitTimeoutMs: 500 });
   });
 
   it("reads the environment, and flags override it", () => {
