@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startRedisServer, type RedisProcess } from "./support/redis.js";
-import { spawnServer, type ServerProcess } from "./support/server.js";
+import { logLines, spawnServer, type ServerProcess } from "./support/server.js";
 
 const json = { "Content-Type": "application/json" };
 const create = (server: ServerProcess, id: string) =>
@@ -59,16 +59,6 @@ describe("when Redis is down", () => {
     expect(server.process.exitCode).toBeNull();
   });
 });
-
-/** Parsed JSON log lines of a server process. */
-const logLines = (server: ServerProcess) =>
-  server.logs.flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
 
 describe("the log of a Redis connection", () => {
   let redis: RedisProcess | undefined;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMultipart } from "./support/multipart.js";
 import { startRedisServer, type RedisProcess } from "./support/redis.js";
 import { startCluster, startSentinelSet, type ClusterTopology, type SentinelTopology } from "./support/redis-topologies.js";
-import { spawnServer, type ServerProcess } from "./support/server.js";
+import { logLines, spawnServer, type ServerProcess } from "./support/server.js";
 import { makeTlsCerts, type TlsMaterial } from "./support/tls-certs.js";
 
 let certs: TlsMaterial;
@@ -65,16 +65,6 @@ async function provesServing(env: Record<string, string>, ids: string[]): Promis
     }
   }
 }
-
-/** Parsed JSON log lines of a server process. */
-const logLines = (server: ServerProcess) =>
-  server.logs.flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
 
 /** Not ready, alive, and the log names the certificate check as why Redis cannot be reached. */
 async function provesRefusal(env: Record<string, string>): Promise<void> {

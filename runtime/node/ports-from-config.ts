@@ -18,7 +18,7 @@ function logRedisEvent(log: Logger, event: RedisEvent): void {
     case "auth_failed":
       return log.error(fields, "redis authentication failed; check REDIS_PASSWORD or the URL's credentials");
     case "resubscribe_failed":
-      return log.error(fields, "redis resubscribe failed; reconnecting to try again");
+      return log.error(fields, "redis resubscribe failed; trying again");
   }
 }
 

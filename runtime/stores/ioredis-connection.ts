@@ -76,3 +76,31 @@ export async function quit(client: Client): Promise<void> {
   }
   client.disconnect();
 }
+
+/**
+ * A broker's subscribe of one channel: the first call's outcome is shared by later callers until
+ * it fails; a failed one is forgotten and undone (it may have reached Redis), so the next caller
+ * tries again, and reported as StoreUnavailableError.
+ */
+export function subscribeOnce(
+  wanted: Map<string, Promise<void>>,
+  key: string,
+  command: string,
+  attempt: () => Promise<unknown>,
+  undo: () => void,
+): Promise<void> {
+  const existing = wanted.get(key);
+  if (existing) return existing;
+  const subscribed: Promise<void> = attempt().then(
+    () => undefined,
+    (error: unknown) => {
+      if (wanted.get(key) === subscribed) {
+        wanted.delete(key);
+        undo();
+      }
+      throw storeUnavailable(`redis ${command}`, error);
+    },
+  );
+  wanted.set(key, subscribed);
+  return subscribed;
+}

@@ -13,7 +13,7 @@ import type { ConnectionOptions } from "node:tls";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Broker, BrokerListener, SessionStore } from "../../handlers/index.js";
 import { channelKey, channelOf, DEFAULT_PREFIX, validatePrefix } from "./keys.js";
-import { asError, backoff, noop, quit, waitReady, watch, type Client } from "./ioredis-connection.js";
+import { asError, backoff, noop, quit, subscribeOnce, waitReady, watch, type Client } from "./ioredis-connection.js";
 import type { RedisEventHandler } from "./redis-events.js";
 import { RedisSessionStore, storeUnavailable, type RedisCommands } from "./redis-session-store.js";
 import { ShardedBroker } from "./sharded-broker.js";
@@ -224,21 +224,13 @@ export class IoredisBroker implements Broker {
   subscribe(channel: string): Promise<void> {
     if (this.closed) return Promise.reject(storeUnavailable("redis SUBSCRIBE", new Error("the broker is closed")));
     const key = channelKey(this.prefix, channel);
-    const existing = this.channels.get(key);
-    if (existing) return existing;
-    const subscribed = this.sub.subscribe(key).then(
-      () => undefined,
-      (error: unknown) => {
-        // It may have reached Redis before failing; take it back so nothing leaks.
-        if (this.channels.get(key) === subscribed) {
-          this.channels.delete(key);
-          this.sub.unsubscribe(key).catch(noop);
-        }
-        throw storeUnavailable("redis SUBSCRIBE", error);
-      },
+    return subscribeOnce(
+      this.channels,
+      key,
+      "SUBSCRIBE",
+      () => this.sub.subscribe(key),
+      () => this.sub.unsubscribe(key).catch(noop),
     );
-    this.channels.set(key, subscribed);
-    return subscribed;
   }
 
   async unsubscribe(channel: string): Promise<void> {

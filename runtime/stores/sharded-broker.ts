@@ -20,7 +20,7 @@
  */
 import { Redis, type Cluster, type RedisOptions } from "ioredis";
 import type { Broker, BrokerListener } from "../../handlers/index.js";
-import { asError, backoff, noop, quit, waitReady, watch } from "./ioredis-connection.js";
+import { asError, backoff, noop, quit, subscribeOnce, waitReady, watch } from "./ioredis-connection.js";
 import { keySlot, shardChannelKey, shardChannelOf } from "./keys.js";
 import type { RedisEventHandler } from "./redis-events.js";
 import { storeUnavailable } from "./redis-session-store.js";
@@ -50,6 +50,8 @@ export class ShardedBroker implements Broker {
   /** Channels that lost their subscription and wait to be placed again. */
   private readonly homeless = new Set<string>();
   private rehomeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Shards whose resubscribe failure was told, until one succeeds there: each is told once. */
+  private readonly failing = new Set<string>();
   private rehoming = false;
   private rehomeAgain = false;
   private closed = false;
@@ -82,17 +84,7 @@ export class ShardedBroker implements Broker {
   subscribe(channel: string): Promise<void> {
     if (this.closed) return Promise.reject(storeUnavailable("redis SSUBSCRIBE", new Error("the broker is closed")));
     const key = shardChannelKey(this.prefix, channel);
-    const existing = this.wanted.get(key);
-    if (existing) return existing;
-    const subscribed = this.place(key).catch((error: unknown) => {
-      if (this.wanted.get(key) === subscribed) {
-        this.wanted.delete(key);
-        this.leave(key);
-      }
-      throw storeUnavailable("redis SSUBSCRIBE", error);
-    });
-    this.wanted.set(key, subscribed);
-    return subscribed;
+    return subscribeOnce(this.wanted, key, "SSUBSCRIBE", () => this.place(key), () => void this.leave(key));
   }
 
   async unsubscribe(channel: string): Promise<void> {
@@ -282,7 +274,8 @@ export class ShardedBroker implements Broker {
     const keys = [...this.homeless].filter((key) => this.wanted.has(key));
     this.homeless.clear();
     if (keys.length === 0 || this.closed) return;
-    const byShard = new Map<Shard, string[]>();
+    // One SSUBSCRIBE per slot: Redis refuses one naming channels of several slots (CROSSSLOT).
+    const bySlot = new Map<string, { shard: Shard; keys: string[] }>();
     const waiting: string[] = [];
     for (const key of keys) {
       const node = this.ownerOf(key);
@@ -293,19 +286,26 @@ export class ShardedBroker implements Broker {
         continue;
       }
       this.moveHome(key, shard);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), key]);
+      const group = `${shard.node}/${keySlot(key)}`;
+      const found = bySlot.get(group);
+      if (found) found.keys.push(key);
+      else bySlot.set(group, { shard, keys: [key] });
     }
     await Promise.all(
-      [...byShard].map(async ([shard, shardKeys]) => {
+      [...bySlot.values()].map(async ({ shard, keys: shardKeys }) => {
         try {
           await shard.conn.ssubscribe(...shardKeys);
         } catch (error) {
           // MOVED: the slot table was behind; the refresh below finds the owner. Anything else is told.
           const reason = asError(error).message;
-          if (!reason.startsWith("MOVED")) this.onEvent({ type: "resubscribe_failed", connection: "subscriber", address: shard.node, reason });
+          if (!reason.startsWith("MOVED") && !this.failing.has(shard.node)) {
+            this.failing.add(shard.node);
+            this.onEvent({ type: "resubscribe_failed", connection: "subscriber", address: shard.node, reason });
+          }
           waiting.push(...shardKeys);
           return;
         }
+        this.failing.delete(shard.node);
         for (const key of shardKeys) {
           const channel = shardChannelOf(this.prefix, key);
           if (channel !== null && this.wanted.has(key)) this.listener?.resync(channel);

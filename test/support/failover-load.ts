@@ -22,8 +22,9 @@ export interface SteadyWriter {
   readonly answers: WriteAnswer[];
   /** Resolves with the first 200 answer to a write started after `since`. */
   firstOkAfter(since: number, timeoutMs: number): Promise<WriteAnswer>;
-  /** Holds the writer for `ms` before its next write. */
-  pause(ms: number): void;
+  /** The first write answered 200 that started after `since` is followed by a pause of `ms`
+   *  (decided in the writer's own loop, so no write slips in between). */
+  holdAfterFirstOk(since: number, ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -32,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function steadyWriter(servers: ServerProcess[], id: string, token: string, intervalMs = 40): SteadyWriter {
   const answers: WriteAnswer[] = [];
   let stopped = false;
-  let pausedUntil = 0;
+  let hold: { since: number; ms: number; done: boolean } | undefined;
   const loop = (async () => {
     for (let n = 1; !stopped; n++) {
       const server = servers[n % servers.length]!;
@@ -51,8 +52,9 @@ export function steadyWriter(servers: ServerProcess[], id: string, token: string
         answer = { n, status: 0, code: String(error), startedAt, answeredAt: Date.now() };
       }
       answers.push(answer);
-      const wait = Math.max(intervalMs, pausedUntil - Date.now());
-      await sleep(wait);
+      const holding = hold && !hold.done && answer.status === 200 && answer.startedAt > hold.since;
+      if (holding) hold!.done = true;
+      await sleep(holding ? hold!.ms : intervalMs);
     }
   })();
   return {
@@ -66,8 +68,8 @@ export function steadyWriter(servers: ServerProcess[], id: string, token: string
         await sleep(20);
       }
     },
-    pause(ms) {
-      pausedUntil = Date.now() + ms;
+    holdAfterFirstOk(since, ms) {
+      hold = { since, ms, done: false };
     },
     async stop() {
       stopped = true;

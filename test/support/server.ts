@@ -62,3 +62,13 @@ export async function spawnServer(env: Record<string, string> = {}, args: string
     },
   };
 }
+
+/** Parsed JSON log lines of a server process (other output skipped). */
+export const logLines = (server: ServerProcess): Record<string, unknown>[] =>
+  server.logs.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
