@@ -55,8 +55,9 @@ export async function clientList(port: number): Promise<ClientEntry[]> {
 
 /**
  * The server's subscriber connections on these nodes: every connection named realtime-svg that
- * listens on a channel, and ioredis' own cluster subscriber connection (subscribed to nothing;
- * the cluster client opens it whatever we ask).
+ * listens on a channel, and ioredis' own cluster subscriber connection, should one be open (the
+ * cluster client makes one for classic SUBSCRIBE, which the server never sends; it stayed
+ * unopened in every run seen, but it would count against the bound).
  */
 export async function serverSubscribers(ports: number[]): Promise<{ sharded: number; idle: number }> {
   let sharded = 0;
