@@ -309,6 +309,8 @@ export class ShardedBroker implements Broker {
         for (const key of shardKeys) {
           const channel = shardChannelOf(this.prefix, key);
           if (channel !== null && this.wanted.has(key)) this.listener?.resync(channel);
+          // Unsubscribed while this SSUBSCRIBE was on its way: take it back.
+          else if (this.home.get(key) !== shard) shard.conn.sunsubscribe(key).catch(noop);
         }
       }),
     );
