@@ -22,6 +22,7 @@ export {
 } from "./ports/session-store.js";
 export type { FontFace, FontWeight, RenderAssets } from "./rendering/assets.js";
 export type { Renderers } from "./ports/renderers.js";
+export type { Sha256Hex } from "./ports/digest.js";
 export type { PageName, UiAssets, UiFile, UiHost } from "./pages/assets.js";
 export type { ClockState } from "./rendering/deadline.js";
 export { ASSET_TIMEOUT_MS, HtmlRenderer } from "./rendering/html.js";

@@ -8,6 +8,7 @@ import { ConfigError, type Config } from "../config.js";
 import { nodeRenderAssets } from "./assets.js";
 import { nodeUiHost } from "./ui-assets.js";
 import { connectionBudget, openFilesLimit, type ConnectionBudget } from "./connection-budget.js";
+import { nodeSha256 } from "./digest.js";
 import { directStreams } from "./direct-streams.js";
 import { createPrometheusMetrics } from "./metrics.js";
 import { renderPoolFromConfig } from "./render-pool.js";
@@ -108,6 +109,7 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
     assets: nodeRenderAssets(),
     ui: nodeUiHost(),
     renderers,
+    sha256: nodeSha256,
     onError: (error) => logFailure(log, error),
   });
   metrics.watch(app.hub);
