@@ -33,3 +33,4 @@ export { LEGACY_INCARNATION_FACTOR, parseStoredRecord, type SessionRecord } from
 export type { Hub } from "./streaming/hub.js";
 export { wasSentDirectly, type DirectStreams, type Outlet, type OutletEvents } from "./streaming/outlet.js";
 export type { HostHooks } from "./streaming/routes.js";
+export type { BodySource } from "./http/body.js";

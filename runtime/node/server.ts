@@ -10,6 +10,7 @@ import { nodeUiHost } from "./ui-assets.js";
 import { connectionBudget, openFilesLimit, type ConnectionBudget } from "./connection-budget.js";
 import { nodeSha256 } from "./digest.js";
 import { directStreams } from "./direct-streams.js";
+import { incomingBody } from "./request-body.js";
 import { createPrometheusMetrics } from "./metrics.js";
 import { renderPoolFromConfig } from "./render-pool.js";
 import { logRequests } from "./request-log.js";
@@ -119,6 +120,7 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
       const { incoming, outgoing } = env as HttpBindings;
       const response = await app.fetch(request, {
         directStreams: directStreams(outgoing),
+        body: incomingBody(incoming),
         clientAddress: incoming.socket.remoteAddress,
       });
       if (wasSentDirectly(response)) return RESPONSE_ALREADY_SENT;
