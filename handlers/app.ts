@@ -195,6 +195,7 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
     metrics: services.metrics,
     now: services.now,
     lostSessionGraceMs: services.limits.lostSessionGraceSeconds * 1000,
+    defer: options.defer,
   });
   const streams = new StreamAdmission(services.limits, options.trustedProxy);
   const events = new EventStreams();

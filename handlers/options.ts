@@ -168,6 +168,12 @@ export interface AppOptions {
   ui?: UiHost;
   /** Wall clock, replaceable in tests. */
   now?: () => number;
+  /**
+   * Runs a task once the event loop has served what is waiting: how local delivery yields between
+   * slices of a fan-out (streaming/channel.ts). Default a zero-delay timer; the Node host passes
+   * setImmediate (no 1 ms timer clamp).
+   */
+  defer?: (task: () => void) => void;
   /** A synchronous SHA-256 for tokens (ports/digest.ts; the Node host: node:crypto); absent, Web Crypto. */
   sha256?: Sha256Hex;
   /**

@@ -111,6 +111,7 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
     ui: nodeUiHost(),
     renderers,
     sha256: nodeSha256,
+    defer: setImmediate,
     onError: (error) => logFailure(log, error),
   });
   metrics.watch(app.hub);
