@@ -107,8 +107,14 @@ export async function streamSession(request: IRequest, ctx: StreamingContext, ho
   const events: OutletEvents = counted ?? viewer;
   let response: Response;
   if (host?.directStreams) {
-    const outlet = host.directStreams.open(200, headers, events);
+    // No await since the join: the viewer has the current part, and is not started twice.
+    const first = options.delayedStartMs > 0 ? null : viewer.opening();
+    const outlet = host.directStreams.open(200, headers, events, first ?? undefined);
     viewer.attach(counted ? counted.around(outlet) : outlet);
+    if (first) {
+      viewer.opened();
+      return directResponse();
+    }
     response = directResponse();
   } else {
     const { outlet, body } = readableOutlet(events);
