@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
@@ -11,6 +11,7 @@ import { connectionBudget, openFilesLimit, type ConnectionBudget } from "./conne
 import { nodeSha256 } from "./digest.js";
 import { directStreams } from "./direct-streams.js";
 import { incomingBody } from "./request-body.js";
+import { answerStream, isStreamRequest } from "./stream-requests.js";
 import { createPrometheusMetrics } from "./metrics.js";
 import { renderPoolFromConfig } from "./render-pool.js";
 import { logRequests } from "./request-log.js";
@@ -116,7 +117,9 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
   });
   metrics.watch(app.hub);
   let draining: Promise<void> | undefined;
-  const listener = getRequestListener(
+  // While draining, clients that keep connections open (proxies, API callers) move them to a ready replica.
+  const closing = (status: number) => CLOSING_STATUSES.has(status) || draining !== undefined;
+  const adapter = getRequestListener(
     async (request, env) => {
       const { incoming, outgoing } = env as HttpBindings;
       const response = await app.fetch(request, {
@@ -125,12 +128,19 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
         clientAddress: incoming.socket.remoteAddress,
       });
       if (wasSentDirectly(response)) return RESPONSE_ALREADY_SENT;
-      // While draining, clients that keep connections open (proxies, API callers) move them to a ready replica.
-      if (CLOSING_STATUSES.has(response.status) || draining) response.headers.set("Connection", "close");
+      if (closing(response.status)) response.headers.set("Connection", "close");
       return response;
     },
     { hostname: config.host },
   );
+  // Image streams skip the adapter (stream-requests.ts): same app, same route, a minimal request.
+  const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    if (isStreamRequest(incoming)) {
+      const hooks = { directStreams: directStreams(outgoing), clientAddress: incoming.socket.remoteAddress };
+      if (answerStream(app, incoming, outgoing, hooks, config.host, closing)) return;
+    }
+    return adapter(incoming, outgoing);
+  };
   const server = createServer(logRequests(listener, log));
   // Streams live for hours; the request head has a deadline here, the body BODY_TIMEOUT_MS (body.ts).
   server.requestTimeout = 0;
