@@ -11,7 +11,7 @@ import { connectionBudget, openFilesLimit, type ConnectionBudget } from "./conne
 import { nodeSha256 } from "./digest.js";
 import { directStreams } from "./direct-streams.js";
 import { incomingBody } from "./request-body.js";
-import { answerStream, isStreamRequest } from "./stream-requests.js";
+import { answerMinimal, isMinimalRoute } from "./minimal-requests.js";
 import { createPrometheusMetrics } from "./metrics.js";
 import { renderPoolFromConfig } from "./render-pool.js";
 import { logRequests } from "./request-log.js";
@@ -133,11 +133,14 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
     },
     { hostname: config.host },
   );
-  // Image streams skip the adapter (stream-requests.ts): same app, same route, a minimal request.
+  // Image streams and writes skip the adapter (minimal-requests.ts): same app, same routes, a minimal request.
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    if (isStreamRequest(incoming)) {
-      const hooks = { directStreams: directStreams(outgoing), clientAddress: incoming.socket.remoteAddress };
-      if (answerStream(app, incoming, outgoing, hooks, config.host, closing)) return;
+    if (isMinimalRoute(incoming)) {
+      const hooks =
+        incoming.method === "GET"
+          ? { directStreams: directStreams(outgoing), clientAddress: incoming.socket.remoteAddress }
+          : { body: incomingBody(incoming), clientAddress: incoming.socket.remoteAddress };
+      if (answerMinimal(app, incoming, outgoing, hooks, config.host, closing)) return;
     }
     return adapter(incoming, outgoing);
   };

@@ -3,15 +3,20 @@ import type { App, HostHooks } from "../../handlers/index.js";
 import { wasSentDirectly } from "../../handlers/index.js";
 
 /**
- * GET /stream/ID is most of what a busy replica is asked, and a viewer's admission is mostly
- * the Fetch adapter's: a web Request with its Headers, AbortSignal and body machinery per
- * request. The stream route reads only the method, the URL and a few headers, so the host hands
- * it exactly that — the same app.fetch, router, caps, redirects, placeholders and headers as
- * every other request — and writes whatever is not a stream (an error, a redirect, a
- * placeholder) itself. Everything else goes through the adapter.
+ * Image streams and session writes are most of what a busy replica is asked, and much of their
+ * cost was the Fetch adapter's: a web Request with its Headers, AbortSignal and body streams per
+ * request, and the Response → ServerResponse bridge. The core reads of a request only its method,
+ * URL and headers (`headers.get`), and its body only through http/body.ts, which takes the host's
+ * reader (HostHooks.body). So for these routes the host hands the same app.fetch — the same
+ * router, caps, auth, redirects, placeholders and headers as every other request — a minimal
+ * request with exactly that, and writes the answer itself when it is not a stream. Everything
+ * else goes through the adapter.
  */
-export function isStreamRequest(incoming: IncomingMessage): boolean {
-  return incoming.method === "GET" && incoming.url !== undefined && incoming.url.startsWith("/stream/");
+export function isMinimalRoute(incoming: IncomingMessage): boolean {
+  const { method, url } = incoming;
+  if (url === undefined) return false;
+  if (method === "GET") return url.startsWith("/stream/");
+  return (method === "PATCH" || method === "PUT") && url.startsWith("/api/session/");
 }
 
 /** Header lookups of a Fetch Headers, answered from Node's parsed (lower-case) headers. */
@@ -27,14 +32,15 @@ class IncomingHeaders {
   }
 }
 
-/** What the core reads of a request on the stream route, and no more (it has no body). */
-class StreamRequest {
-  readonly method = "GET";
+/** What the core reads of a request, and no more: its body is read through HostHooks.body. */
+class MinimalRequest {
+  readonly method: string;
   readonly headers: IncomingHeaders;
   constructor(
     readonly url: string,
     incoming: IncomingMessage,
   ) {
+    this.method = incoming.method!;
     this.headers = new IncomingHeaders(incoming);
   }
 }
@@ -50,7 +56,7 @@ function requestUrl(incoming: IncomingMessage, hostname: string): string | null 
  * made (the caller passes it to the adapter, which answers it as it answers any bad request).
  * `closing(status)` says whether the answer must close the connection, as for every answer.
  */
-export function answerStream(
+export function answerMinimal(
   app: App,
   incoming: IncomingMessage,
   outgoing: ServerResponse,
@@ -61,7 +67,7 @@ export function answerStream(
   const url = requestUrl(incoming, hostname);
   if (url === null) return false;
   // The core reads only method, url and headers.get (and the router sets params and query on it).
-  const request = new StreamRequest(url, incoming) as unknown as Request;
+  const request = new MinimalRequest(url, incoming) as unknown as Request;
   void app.fetch(request, hooks).then(
     (response) => (wasSentDirectly(response) ? undefined : writeResponse(response, outgoing, closing(response.status))),
     (error: unknown) => {

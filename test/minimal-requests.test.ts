@@ -1,7 +1,7 @@
 /**
- * How the Node host admits an image stream: through the same app.fetch as every request, but with
- * a minimal request instead of the Fetch adapter's web Request, and with the response head and
- * the first frame in one write to the socket.
+ * How the Node host answers image streams and session writes: through the same app.fetch as every
+ * request, but with a minimal request instead of the Fetch adapter's web Request; a stream's
+ * response head and first frame go out in one write to the socket.
  */
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,10 +9,11 @@ import type { RunningServer } from "../runtime/node/server.js";
 import { memoryPorts } from "../runtime/stores/memory.js";
 import { startInProcess } from "./support/server.js";
 
-describe("admitting an image stream on the Node host", () => {
+describe("image streams and writes on the Node host", () => {
   let server: RunningServer;
   const seen: { method: string; url: string; webRequest: boolean }[] = [];
   const writesPerConnection: number[] = [];
+  let token = "";
 
   beforeAll(async () => {
     server = await startInProcess(memoryPorts());
@@ -41,6 +42,7 @@ describe("admitting an image stream on the Node host", () => {
       body: JSON.stringify({ session_id: "admitted", template: "<svg xmlns='http://www.w3.org/2000/svg'>{{ n }}</svg>", args: { n: 1 } }),
     });
     expect(created.status).toBe(201);
+    token = ((await created.json()) as { write_token: string }).write_token;
   });
   afterAll(async () => {
     await server.shutdown();
@@ -73,15 +75,24 @@ describe("admitting an image stream on the Node host", () => {
     expect(writesPerConnection[connection]).toBe(1);
   });
 
-  it("hands GET /stream to the app as a minimal request, everything else as a web Request", async () => {
+  it("hands GET /stream and session writes to the app as a minimal request, everything else as a web Request", async () => {
     seen.length = 0;
     await firstFrame("/stream/admitted?keep_alive=60000");
     expect((await globalThis.fetch(`${server.url}/stream/admitted`, { method: "HEAD" })).status).toBe(200);
     expect((await globalThis.fetch(`${server.url}/svg/admitted`)).status).toBe(200);
+    const patched = await globalThis.fetch(`${server.url}/api/session/admitted`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ args: { n: 2 } }),
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await patched.json()).toMatchObject({ args: { n: 2 }, version: 2 });
     expect(seen).toEqual([
       { method: "GET", url: "/stream/admitted", webRequest: false },
       { method: "HEAD", url: "/stream/admitted", webRequest: true },
       { method: "GET", url: "/svg/admitted", webRequest: true },
+      { method: "PATCH", url: "/api/session/admitted", webRequest: false },
     ]);
   });
 
