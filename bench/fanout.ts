@@ -29,8 +29,8 @@ export interface FanoutPlan {
   updateTimeoutMs: number;
   /** Pause before each RSS reading, so start-up and connect garbage can settle. */
   settleMs: number;
-  /** Viewers opened and closed before the measured ones, so admission is measured warm. */
-  warmViewers: number;
+  /** Viewers opened after the fan-out, timed: admission measured warm (the N viewers' admission ran the JIT). */
+  admitViewers: number;
   /** Also probe /health back to back while the updates fan out (the event loop's delay, from outside). */
   probeHealth: boolean;
 }
@@ -41,8 +41,8 @@ export interface FanoutResult {
   rssAfterBytes: number;
   /** (RSS with the N idle viewers − RSS before them) / N. */
   rssPerViewerBytes: number;
-  /** Viewers admitted per second (each done once its first frame has arrived), and the server's CPU per viewer, µs. */
-  admission: { perSecond: number; cpuUsPerViewer: number; othersCpuShare: number };
+  /** `admitViewers` more viewers, warm: admitted per second (each done once its first frame has arrived), the server's CPU per viewer, µs. */
+  admission: { viewers: number; perSecond: number; cpuUsPerViewer: number; othersCpuShare: number };
   /** Update sent → its answer, with no viewer attached and with the N viewers, ms. */
   answerIdleMs: Summary;
   answerMs: Summary;
@@ -93,24 +93,12 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
   }
   const lastIdle = `mk${run}idle${plan.warmupUpdates + plan.updates - 1}`;
 
-  if (plan.warmViewers > 0) {
-    const warm = await LoadProcess.start();
-    try {
-      await warm.open(subject.streamUrl, plan.warmViewers, lastIdle, plan.connectConcurrency, plan.connectTimeoutMs);
-    } finally {
-      await warm.stop();
-    }
-  }
   await sleep(plan.settleMs);
   const rssBeforeBytes = await medianRss(server.pid);
   const load = await LoadProcess.start();
   try {
     log(`  ${server.kind}: opening ${plan.viewers} viewers`);
-    const admitting = cpuWindow();
-    const openedFrom = hrMs();
     await load.open(subject.streamUrl, plan.viewers, lastIdle, plan.connectConcurrency, plan.connectTimeoutMs);
-    const openMs = hrMs() - openedFrom;
-    const admitted = admitting.end();
     await sleep(plan.settleMs);
     const rssAfterBytes = await medianRss(server.pid);
 
@@ -140,16 +128,33 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
     const profile = (await server.profile?.stop()) ?? null;
     if (status.failed > 0) throw new Error(`${status.failed} viewers of ${server.kind} failed during the updates`);
 
+    // Admission, warm: more viewers from a second load process, the N above still open.
+    log(`  ${server.kind}: admitting ${plan.admitViewers} more viewers (warm)`);
+    const more = await LoadProcess.start();
+    let admission: FanoutResult["admission"];
+    try {
+      const current = `mk${run}u${plan.updates - 1}`;
+      const admitting = cpuWindow();
+      const openedFrom = hrMs();
+      await more.open(subject.streamUrl, plan.admitViewers, current, plan.connectConcurrency, plan.connectTimeoutMs);
+      const openMs = hrMs() - openedFrom;
+      const admitted = admitting.end();
+      admission = {
+        viewers: plan.admitViewers,
+        perSecond: plan.admitViewers / (openMs / 1000),
+        cpuUsPerViewer: (admitted.of(server.pid) / plan.admitViewers) * 1e6,
+        othersCpuShare: admitted.othersShare,
+      };
+    } finally {
+      await more.stop();
+    }
+
     return {
       viewers: plan.viewers,
       rssBeforeBytes,
       rssAfterBytes,
       rssPerViewerBytes: (rssAfterBytes - rssBeforeBytes) / plan.viewers,
-      admission: {
-        perSecond: plan.viewers / (openMs / 1000),
-        cpuUsPerViewer: (admitted.of(server.pid) / plan.viewers) * 1e6,
-        othersCpuShare: admitted.othersShare,
-      },
+      admission,
       answerIdleMs: summarize(answerIdle),
       answerMs: summarize(samples.map((s) => s.answer)),
       toLastMs: summarize(samples.map((s) => s.toLast)),

@@ -88,8 +88,8 @@ export function rows({ render, fanout, writes, hostile }: Measured): Row[] {
       row(`fan-out to ${n} viewers, server CPU per delivered frame`, ours.cpuUsPerFrame, bare.cpuUsPerFrame, "µs", "lower", fan),
       row(`update answered, p50, ${n} viewers (baseline: same server, no viewer)`, ours.answerMs.p50, ours.answerIdleMs.p50, "ms", "lower", fan),
       row(`update answered, p50, ${n} viewers (baseline: bare /publish, ${n} viewers)`, ours.answerMs.p50, bare.answerMs.p50, "ms", "lower", fan),
-      row(`viewers admitted per second, ${n} (warm)`, ours.admission.perSecond, bare.admission.perSecond, "/s", "higher", admit),
-      row(`server CPU per admitted viewer, ${n}`, ours.admission.cpuUsPerViewer, bare.admission.cpuUsPerViewer, "µs", "lower", admit),
+      row(`viewers admitted per second, ${ours.admission.viewers.toLocaleString("en-US")} more beside ${n} (warm)`, ours.admission.perSecond, bare.admission.perSecond, "/s", "higher", admit),
+      row(`  server CPU per admitted viewer`, ours.admission.cpuUsPerViewer, bare.admission.cpuUsPerViewer, "µs", "lower", admit),
       row(`RSS per idle viewer, ${n} viewers`, ours.rssPerViewerBytes / 1024, bare.rssPerViewerBytes / 1024, "KiB"),
       row(`bytes per frame per viewer, ${n} viewers (should be 1.00×)`, ours.bytesPerFrame, bare.bytesPerFrame, "B"),
     );
