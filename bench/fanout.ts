@@ -42,7 +42,7 @@ export interface FanoutResult {
   /** (RSS with the N idle viewers − RSS before them) / N. */
   rssPerViewerBytes: number;
   /** `admitViewers` more viewers, warm: admitted per second (each done once its first frame has arrived), the server's CPU per viewer, µs. */
-  admission: { viewers: number; perSecond: number; cpuUsPerViewer: number; othersCpuShare: number };
+  admission: { viewers: number; perSecond: number; cpuUsPerViewer: number; othersCpuShare: number } | null;
   /** Update sent → its answer, with no viewer attached and with the N viewers, ms. */
   answerIdleMs: Summary;
   answerMs: Summary;
@@ -80,6 +80,28 @@ async function probeHealth(url: string, stopped: () => boolean): Promise<number[
     ms.push(hrMs() - started);
   }
   return ms;
+}
+
+/** Opens `plan.admitViewers` viewers, timed, from a load process of their own. */
+async function admit(subject: Subject, plan: FanoutPlan, current: string, log: (message: string) => void): Promise<FanoutResult["admission"]> {
+  const { server } = subject;
+  log(`  ${server.kind}: admitting ${plan.admitViewers} more viewers (warm)`);
+  const more = await LoadProcess.start();
+  try {
+    const admitting = cpuWindow();
+    const openedFrom = hrMs();
+    await more.open(subject.streamUrl, plan.admitViewers, current, plan.connectConcurrency, plan.connectTimeoutMs);
+    const openMs = hrMs() - openedFrom;
+    const admitted = admitting.end();
+    return {
+      viewers: plan.admitViewers,
+      perSecond: plan.admitViewers / (openMs / 1000),
+      cpuUsPerViewer: (admitted.of(server.pid) / plan.admitViewers) * 1e6,
+      othersCpuShare: admitted.othersShare,
+    };
+  } finally {
+    await more.stop();
+  }
 }
 
 export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (message: string) => void): Promise<FanoutResult> {
@@ -129,25 +151,7 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
     if (status.failed > 0) throw new Error(`${status.failed} viewers of ${server.kind} failed during the updates`);
 
     // Admission, warm: more viewers from a second load process, the N above still open.
-    log(`  ${server.kind}: admitting ${plan.admitViewers} more viewers (warm)`);
-    const more = await LoadProcess.start();
-    let admission: FanoutResult["admission"];
-    try {
-      const current = `mk${run}u${plan.updates - 1}`;
-      const admitting = cpuWindow();
-      const openedFrom = hrMs();
-      await more.open(subject.streamUrl, plan.admitViewers, current, plan.connectConcurrency, plan.connectTimeoutMs);
-      const openMs = hrMs() - openedFrom;
-      const admitted = admitting.end();
-      admission = {
-        viewers: plan.admitViewers,
-        perSecond: plan.admitViewers / (openMs / 1000),
-        cpuUsPerViewer: (admitted.of(server.pid) / plan.admitViewers) * 1e6,
-        othersCpuShare: admitted.othersShare,
-      };
-    } finally {
-      await more.stop();
-    }
+    const admission = plan.admitViewers > 0 ? await admit(subject, plan, `mk${run}u${plan.updates - 1}`, log) : null;
 
     return {
       viewers: plan.viewers,

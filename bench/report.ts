@@ -80,7 +80,6 @@ export function rows({ render, fanout, writes, hostile }: Measured): Row[] {
   for (const { viewers, ours, bare } of fanout) {
     const n = viewers.toLocaleString("en-US");
     const fan = worse(ours.othersCpuShare, bare.othersCpuShare);
-    const admit = worse(ours.admission.othersCpuShare, bare.admission.othersCpuShare);
     out.push(
       row(`fan-out to ${n} viewers, send → last viewer p50`, ours.toLastMs.p50, bare.toLastMs.p50, "ms", "lower", fan),
       row(`fan-out to ${n} viewers, send → last viewer p99`, ours.toLastMs.p99, bare.toLastMs.p99, "ms", "lower", fan),
@@ -88,11 +87,16 @@ export function rows({ render, fanout, writes, hostile }: Measured): Row[] {
       row(`fan-out to ${n} viewers, server CPU per delivered frame`, ours.cpuUsPerFrame, bare.cpuUsPerFrame, "µs", "lower", fan),
       row(`update answered, p50, ${n} viewers (baseline: same server, no viewer)`, ours.answerMs.p50, ours.answerIdleMs.p50, "ms", "lower", fan),
       row(`update answered, p50, ${n} viewers (baseline: bare /publish, ${n} viewers)`, ours.answerMs.p50, bare.answerMs.p50, "ms", "lower", fan),
-      row(`viewers admitted per second, ${ours.admission.viewers.toLocaleString("en-US")} more beside ${n} (warm)`, ours.admission.perSecond, bare.admission.perSecond, "/s", "higher", admit),
-      row(`  server CPU per admitted viewer`, ours.admission.cpuUsPerViewer, bare.admission.cpuUsPerViewer, "µs", "lower", admit),
       row(`RSS per idle viewer, ${n} viewers`, ours.rssPerViewerBytes / 1024, bare.rssPerViewerBytes / 1024, "KiB"),
       row(`bytes per frame per viewer, ${n} viewers (should be 1.00×)`, ours.bytesPerFrame, bare.bytesPerFrame, "B"),
     );
+    if (ours.admission && bare.admission) {
+      const admit = worse(ours.admission.othersCpuShare, bare.admission.othersCpuShare);
+      out.push(
+        row(`viewers admitted per second, ${ours.admission.viewers.toLocaleString("en-US")} more beside ${n} (warm)`, ours.admission.perSecond, bare.admission.perSecond, "/s", "higher", admit),
+        row(`  server CPU per admitted viewer`, ours.admission.cpuUsPerViewer, bare.admission.cpuUsPerViewer, "µs", "lower", admit),
+      );
+    }
     if (ours.healthMs && bare.healthMs) {
       out.push(
         row(`/health p99 during fan-outs to ${n} viewers (bounds the event loop's delay)`, ours.healthMs.p99, bare.healthMs.p99, "ms", "lower", fan),
