@@ -5,8 +5,11 @@
  * the moment it sends the update, and the load process stamps when the first and the LAST viewer
  * had the complete frame. Both stamps are on the machine-wide monotonic clock (bench/clock.ts).
  * Send → last viewer is what a writer waits until everyone sees the change; it does not depend on
- * when the server chooses to answer the write (the bare broadcaster answers after writing, the
- * real server before publishing through Redis).
+ * when the server chooses to answer the write (the bare broadcaster answers after writing to every
+ * viewer, the real server once the frame is stored and published, before its local fan-out).
+ * Around that: how long updates take to be answered with no viewer and with the N viewers,
+ * the server's CPU per delivered frame, RSS per idle viewer, and (when asked) how fast a second
+ * batch of viewers is admitted once the process is warm and /health's latency during the fan-outs.
  */
 import http from "node:http";
 import { badgeArgs, badgeLiteral } from "./badge.js";
