@@ -5,10 +5,16 @@
  * the moment it sends the update, and the load process stamps when the first and the LAST viewer
  * had the complete frame. Both stamps are on the machine-wide monotonic clock (bench/clock.ts).
  * Send → last viewer is what a writer waits until everyone sees the change; it does not depend on
- * when the server chooses to answer the write (the bare broadcaster answers after writing, the
- * real server before publishing through Redis).
+ * when the server chooses to answer the write (the bare broadcaster answers after writing to every
+ * viewer, the real server once the frame is stored and published, before its local fan-out).
+ * Around that: how long updates take to be answered with no viewer and with the N viewers,
+ * the server's CPU per delivered frame, RSS per idle viewer, and (when asked) how fast a second
+ * batch of viewers is admitted once the process is warm and /health's latency during the fan-outs.
  */
+import http from "node:http";
 import { badgeArgs, badgeLiteral } from "./badge.js";
+import { hrMs } from "./clock.js";
+import { cpuWindow } from "./cpu.js";
 import { LoadProcess } from "./load-control.js";
 import { medianRss } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
@@ -26,6 +32,10 @@ export interface FanoutPlan {
   updateTimeoutMs: number;
   /** Pause before each RSS reading, so start-up and connect garbage can settle. */
   settleMs: number;
+  /** Viewers opened after the fan-out, timed: admission measured warm (the N viewers' admission ran the JIT). */
+  admitViewers: number;
+  /** Also probe /health back to back while the updates fan out (the event loop's delay, from outside). */
+  probeHealth: boolean;
 }
 
 export interface FanoutResult {
@@ -34,9 +44,20 @@ export interface FanoutResult {
   rssAfterBytes: number;
   /** (RSS with the N idle viewers − RSS before them) / N. */
   rssPerViewerBytes: number;
+  /** `admitViewers` more viewers, warm: admitted per second (each done once its first frame has arrived), the server's CPU per viewer, µs. */
+  admission: { viewers: number; perSecond: number; cpuUsPerViewer: number; othersCpuShare: number } | null;
+  /** Update sent → its answer, with no viewer attached and with the N viewers, ms. */
+  answerIdleMs: Summary;
+  answerMs: Summary;
   /** Update sent → last / first viewer has the complete frame, ms. */
   toLastMs: Summary;
   toFirstMs: Summary;
+  /** The server's CPU per frame delivered to one viewer over the measured updates, µs. */
+  cpuUsPerFrame: number;
+  /** Share of the machine's CPU that went to processes outside the run while the updates fanned out. */
+  othersCpuShare: number;
+  /** /health answered during the fan-outs, ms (null unless probed). */
+  healthMs: Summary | null;
   /** Bytes each viewer received per measured update (frame plus multipart framing). */
   bytesPerFrame: number;
   /** The real server served exactly the bare broadcaster's SVG (null: not checked for this server). */
@@ -47,45 +68,107 @@ export interface FanoutResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** GET /health back to back (each on a fresh connection, as a probe makes it) until `stop()`; latencies in ms. */
+async function probeHealth(url: string, stopped: () => boolean): Promise<number[]> {
+  const ms: number[] = [];
+  while (!stopped()) {
+    const started = hrMs();
+    await new Promise<void>((resolve) => {
+      const req = http.get(`${url}/health`, { agent: false }, (res) => {
+        res.resume();
+        res.on("end", () => resolve());
+      });
+      req.on("error", () => resolve());
+    });
+    ms.push(hrMs() - started);
+  }
+  return ms;
+}
+
+/** Opens `plan.admitViewers` viewers, timed, from a load process of their own. */
+async function admit(subject: Subject, plan: FanoutPlan, current: string, log: (message: string) => void): Promise<FanoutResult["admission"]> {
+  const { server } = subject;
+  log(`  ${server.kind}: admitting ${plan.admitViewers} more viewers (warm)`);
+  const more = await LoadProcess.start();
+  try {
+    const admitting = cpuWindow();
+    const openedFrom = hrMs();
+    await more.open(subject.streamUrl, plan.admitViewers, current, plan.connectConcurrency, plan.connectTimeoutMs);
+    const openMs = hrMs() - openedFrom;
+    const admitted = admitting.end();
+    return {
+      viewers: plan.admitViewers,
+      perSecond: plan.admitViewers / (openMs / 1000),
+      cpuUsPerViewer: (admitted.of(server.pid) / plan.admitViewers) * 1e6,
+      othersCpuShare: admitted.othersShare,
+    };
+  } finally {
+    await more.stop();
+  }
+}
+
 export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (message: string) => void): Promise<FanoutResult> {
   const { server } = subject;
+  const run = `${server.kind}${Date.now().toString(36)}`;
+  // Answers with nobody watching: the write path alone.
+  const answerIdle: number[] = [];
+  for (let i = 0; i < plan.warmupUpdates + plan.updates; i++) {
+    const { sentAt, answeredAt } = await subject.update(`mk${run}idle${i}`);
+    if (i >= plan.warmupUpdates) answerIdle.push(answeredAt - sentAt);
+  }
+  const lastIdle = `mk${run}idle${plan.warmupUpdates + plan.updates - 1}`;
+
   await sleep(plan.settleMs);
   const rssBeforeBytes = await medianRss(server.pid);
   const load = await LoadProcess.start();
   try {
     log(`  ${server.kind}: opening ${plan.viewers} viewers`);
-    await load.open(subject.streamUrl, plan.viewers, subject.firstMarker, plan.connectConcurrency, plan.connectTimeoutMs);
+    await load.open(subject.streamUrl, plan.viewers, lastIdle, plan.connectConcurrency, plan.connectTimeoutMs);
     await sleep(plan.settleMs);
     const rssAfterBytes = await medianRss(server.pid);
 
     let seq = 0;
     const update = async (marker: string) => {
       const { arrival } = await load.arm(seq++, marker, plan.updateTimeoutMs);
-      const sentAt = await subject.update(marker);
+      const { sentAt, answeredAt } = await subject.update(marker);
       const { firstAt, lastAt } = await arrival;
-      return { toFirst: firstAt - sentAt, toLast: lastAt - sentAt };
+      return { toFirst: firstAt - sentAt, toLast: lastAt - sentAt, answer: answeredAt - sentAt };
     };
-    const run = `${server.kind}${Date.now().toString(36)}`;
     for (let i = 0; i < plan.warmupUpdates; i++) await update(`mk${run}w${i}`);
     const served = await subject.served();
     const sameFrame = served === null || plan.warmupUpdates < 1 ? null : served === badgeLiteral(badgeArgs(`mk${run}w${plan.warmupUpdates - 1}`));
 
-    log(`  ${server.kind}: ${plan.updates} updates to ${plan.viewers} viewers`);
+    log(`  ${server.kind}: ${plan.updates} updates to ${plan.viewers} viewers${plan.probeHealth ? ", /health probed meanwhile" : ""}`);
     await server.profile?.start();
     const bytesBefore = (await load.status()).bytes;
-    const samples: { toFirst: number; toLast: number }[] = [];
+    let done = false;
+    const health = plan.probeHealth ? probeHealth(server.url, () => done) : null;
+    const fanning = cpuWindow();
+    const samples: { toFirst: number; toLast: number; answer: number }[] = [];
     for (let i = 0; i < plan.updates; i++) samples.push(await update(`mk${run}u${i}`));
+    const fanned = fanning.end();
+    done = true;
+    const healthMs = health ? summarize(await health) : null;
     const status = await load.status();
     const profile = (await server.profile?.stop()) ?? null;
     if (status.failed > 0) throw new Error(`${status.failed} viewers of ${server.kind} failed during the updates`);
+
+    // Admission, warm: more viewers from a second load process, the N above still open.
+    const admission = plan.admitViewers > 0 ? await admit(subject, plan, `mk${run}u${plan.updates - 1}`, log) : null;
 
     return {
       viewers: plan.viewers,
       rssBeforeBytes,
       rssAfterBytes,
       rssPerViewerBytes: (rssAfterBytes - rssBeforeBytes) / plan.viewers,
+      admission,
+      answerIdleMs: summarize(answerIdle),
+      answerMs: summarize(samples.map((s) => s.answer)),
       toLastMs: summarize(samples.map((s) => s.toLast)),
       toFirstMs: summarize(samples.map((s) => s.toFirst)),
+      cpuUsPerFrame: (fanned.of(server.pid) / (plan.updates * plan.viewers)) * 1e6,
+      othersCpuShare: fanned.othersShare,
+      healthMs,
       bytesPerFrame: (status.bytes - bytesBefore) / (plan.updates * plan.viewers),
       sameFrame,
       profile,

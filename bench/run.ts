@@ -4,7 +4,9 @@
  * what carries over). Three kinds of process: this one (sends updates, reads RSS, runs autocannon),
  * the server under test, and the load process holding the viewers.
  *
- *   npm run bench                   render, /health under hostile renders, 1,000 and 10,000 viewers, write throughput
+ *   npm run bench                   render, /health under hostile renders, 1,000, 5,000 and 10,000 viewers
+ *                                   (fan-out, admission, RSS, answers, /health during the 10,000 fan-out),
+ *                                   writes over 1,000 sessions vs bare SET + PUBLISH and bare /put, 10 writers vs 1
  *   npm run bench -- --quick        a smoke test (also BENCH_QUICK=1): 200 viewers, short loops
  *   npm run bench -- --profile      also save raw .cpuprofile files under bench/profiles/<run>/
  *
@@ -19,25 +21,29 @@ import { cleanup, firstLine, openFilesSoft, ROOT, spawnBare, spawnOurs, spawnTsx
 import type { RenderResult } from "./render.js";
 import { printTable, rows, writeResults, type Measured } from "./report.js";
 import { bareSubject, oursSubject, type Subject } from "./subjects.js";
-import { throughput, type ThroughputResult } from "./throughput.js";
+import { measureWrites } from "./writes.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick") || process.env["BENCH_QUICK"] === "1";
 const profiling = args.includes("--profile");
 
-const common = { connectTimeoutMs: 30_000, updateTimeoutMs: 30_000 };
+const common = { connectTimeoutMs: 30_000, updateTimeoutMs: 30_000, connectConcurrency: 100 };
 const ROUNDS: FanoutPlan[] = quick
-  ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, connectConcurrency: 50, settleMs: 500 }]
+  ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, settleMs: 500, admitViewers: 200, probeHealth: true }]
   : [
-      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, connectConcurrency: 100, settleMs: 2_000 },
-      { ...common, viewers: 10_000, updates: 40, warmupUpdates: 5, connectConcurrency: 200, settleMs: 2_000 },
+      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, settleMs: 2_000, admitViewers: 1_000, probeHealth: false },
+      { ...common, viewers: 5_000, updates: 60, warmupUpdates: 5, settleMs: 2_000, admitViewers: 5_000, probeHealth: false },
+      // No admission here: the server's MAX_STREAMS (10,000) is reached.
+      { ...common, viewers: 10_000, updates: 40, warmupUpdates: 5, settleMs: 2_000, admitViewers: 0, probeHealth: true },
     ];
-/** autocannon against each server, with no viewers attached. */
-const FLOOD = { connections: 10, seconds: quick ? 3 : 10 };
+/** Writes: random PATCHes over many sessions, then one session. */
+const WRITES = quick
+  ? { sessions: 200, connections: 50, seconds: 3, warmupSeconds: 1 }
+  : { sessions: 1_000, connections: 50, seconds: 10, warmupSeconds: 2 };
 /** Each window of the /health figure: idle, then under hostile renders. */
 const HOSTILE_WINDOW_MS = quick ? 3_000 : 10_000;
 /** The whole run stops here, whatever it is doing. */
-const DEADLINE_MS = quick ? 150_000 : 600_000;
+const DEADLINE_MS = quick ? 240_000 : 1_500_000;
 /** Each viewer holds one descriptor in the server and one in the load process; both inherit our limit. */
 const RESERVED_FILES = 200;
 
@@ -66,13 +72,8 @@ async function renderInChild(): Promise<RenderResult> {
   }
 }
 
-interface ServerRun {
-  fanout: FanoutResult;
-  throughput: ThroughputResult | null;
-}
-
-/** One fresh server: fan-out and memory with `plan.viewers` viewers, then (if asked) write throughput without them. */
-async function runServer(kind: ServerKind, redisUrl: string, plan: FanoutPlan, flood: boolean): Promise<ServerRun> {
+/** One fresh server: answers, admission, memory and fan-out with `plan.viewers` viewers. */
+async function runServer(kind: ServerKind, redisUrl: string, plan: FanoutPlan): Promise<FanoutResult> {
   const file = profiling ? join(profileDir, `${kind}-${plan.viewers}.cpuprofile`) : null;
   const server = kind === "ours" ? await spawnOurs(redisUrl, file) : await spawnBare(file);
   let subject: Subject | null = null;
@@ -80,10 +81,7 @@ async function runServer(kind: ServerKind, redisUrl: string, plan: FanoutPlan, f
     subject = kind === "ours" ? await oursSubject(server) : await bareSubject(server);
     const fanout = await measureFanout(subject, plan, log);
     if (fanout.profile) profiles.push(fanout.profile);
-    if (!flood) return { fanout, throughput: null };
-    await new Promise((resolve) => setTimeout(resolve, 1_000)); // let the server drop the closed viewers
-    log(`  ${kind}: autocannon, ${FLOOD.connections} connections × ${FLOOD.seconds} s`);
-    return { fanout, throughput: await throughput(subject.flood, FLOOD.connections, FLOOD.seconds) };
+    return fanout;
   } finally {
     subject?.close();
     await server.stop();
@@ -92,7 +90,7 @@ async function runServer(kind: ServerKind, redisUrl: string, plan: FanoutPlan, f
 
 async function main(): Promise<void> {
   if (profiling) mkdirSync(profileDir, { recursive: true });
-  const measured: Measured = { render: null, fanout: [], throughput: null, hostile: null };
+  const measured: Measured = { render: null, fanout: [], writes: null, hostile: null };
 
   log("render: Liquid, satori, resvg vs a template literal (child process)");
   measured.render = await renderInChild();
@@ -103,19 +101,23 @@ async function main(): Promise<void> {
 
   const redisUrl = await startRedis();
   const cap = openFilesSoft() - RESERVED_FILES;
-  for (const [index, wanted] of ROUNDS.entries()) {
-    const plan = { ...wanted, viewers: Math.min(wanted.viewers, cap) };
-    if (plan.viewers < wanted.viewers) notes.push(`open files limit: ${wanted.viewers} viewers capped to ${plan.viewers} (raise ulimit -n)`);
+  for (const wanted of ROUNDS) {
+    const viewers = Math.min(wanted.viewers, cap);
+    const plan = { ...wanted, viewers, admitViewers: Math.min(wanted.admitViewers, cap - viewers) };
+    if (plan.viewers < wanted.viewers || plan.admitViewers < wanted.admitViewers) {
+      notes.push(`open files limit: ${wanted.viewers} + ${wanted.admitViewers} viewers capped to ${plan.viewers} + ${plan.admitViewers} (raise ulimit -n)`);
+    }
     log(`fan-out: ${plan.viewers} viewers, real server then bare broadcaster`);
-    const flood = index === 0;
-    const ours = await runServer("ours", redisUrl, plan, flood);
-    const bare = await runServer("bare", redisUrl, plan, flood);
-    measured.fanout.push({ viewers: plan.viewers, ours: ours.fanout, bare: bare.fanout });
-    if (ours.throughput && bare.throughput) measured.throughput = { ...FLOOD, ours: ours.throughput, bare: bare.throughput };
-    if (ours.fanout.sameFrame === false) notes.push("the real server's frame differs from the baseline's: fan-out ratios compare different work");
+    const ours = await runServer("ours", redisUrl, plan);
+    const bare = await runServer("bare", redisUrl, plan);
+    measured.fanout.push({ viewers: plan.viewers, ours, bare });
+    if (ours.sameFrame === false) notes.push("the real server's frame differs from the baseline's: fan-out ratios compare different work");
   }
-  for (const [kind, t] of Object.entries({ ours: measured.throughput?.ours, bare: measured.throughput?.bare })) {
-    if (t && t.failed > 0) notes.push(`${kind}: ${t.failed} write requests failed during the throughput run`);
+  log(`writes: ${WRITES.sessions} sessions, ${WRITES.connections} concurrent, ${WRITES.seconds} s each`);
+  measured.writes = await measureWrites(redisUrl, WRITES, log);
+  const { redis, memory, oneSession } = measured.writes;
+  for (const [label, figure] of Object.entries({ "Redis, ours": redis.ours, "Redis, bare": redis.bare, "raw loop": redis.raw, "memory, ours": memory.ours, "bare /put": memory.bare, "10 writers": oneSession.ten, "1 writer": oneSession.one })) {
+    if (figure.failed > 0) notes.push(`writes (${label}): ${figure.failed} requests failed`);
   }
 
   const table = rows(measured);

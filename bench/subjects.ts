@@ -9,25 +9,22 @@ import http from "node:http";
 import { BADGE_TEMPLATE, badgeArgs, badgeLiteral } from "./badge.js";
 import { hrMs } from "./clock.js";
 import type { Server } from "./processes.js";
-import type { FloodRequest } from "./throughput.js";
 
 export interface Subject {
   server: Server;
   streamUrl: string;
   firstMarker: string;
-  /** Sends an update whose frame carries `marker`; resolves with when it was sent (bench/clock.ts). */
-  update(marker: string): Promise<number>;
+  /** Sends an update whose frame carries `marker`; resolves with when it was sent and answered (bench/clock.ts). */
+  update(marker: string): Promise<{ sentAt: number; answeredAt: number }>;
   /** The frame the server serves now, when it can tell (checks both send the same SVG). */
   served(): Promise<string | null>;
-  /** autocannon's request for the same kind of update; `[<id>]` makes each one different. */
-  flood: FloodRequest;
   close(): void;
 }
 
 function client(baseUrl: string) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const request = (method: string, path: string, body?: unknown, token?: string) =>
-    new Promise<{ status: number; body: string; sentAt: number }>((resolve, reject) => {
+    new Promise<{ status: number; body: string; sentAt: number; answeredAt: number }>((resolve, reject) => {
       const payload = body === undefined ? "" : JSON.stringify(body);
       const headers: http.OutgoingHttpHeaders = body === undefined ? {} : { "Content-Type": "application/json" };
       if (token) headers["Authorization"] = `Bearer ${token}`;
@@ -35,7 +32,7 @@ function client(baseUrl: string) {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, sentAt }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, sentAt, answeredAt: hrMs() }));
         res.on("error", reject);
       });
       req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
@@ -65,17 +62,11 @@ export async function oursSubject(server: Server): Promise<Subject> {
     async update(marker) {
       const response = await api.request("PATCH", `/api/session/${id}`, { args: { value: marker } }, token);
       expect(response, 200, "PATCH");
-      return response.sentAt;
+      return { sentAt: response.sentAt, answeredAt: response.answeredAt };
     },
     async served() {
       const response = await api.request("GET", `/svg/${id}`);
       return response.status === 200 ? response.body : null;
-    },
-    flood: {
-      url: `${server.url}/api/session/${id}`,
-      method: "PATCH",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ args: { value: "flood [<id>]" } }),
     },
     close: api.close,
   };
@@ -86,19 +77,16 @@ export async function bareSubject(server: Server): Promise<Subject> {
   const publish = async (marker: string) => {
     const response = await api.request("POST", "/publish", { frame: badgeLiteral(badgeArgs(marker)) });
     expect(response, 200, "POST /publish");
-    return response.sentAt;
+    return { sentAt: response.sentAt, answeredAt: response.answeredAt };
   };
   const firstMarker = "mkbarestart";
   await publish(firstMarker);
-  // "[<id>]" would be XML-escaped by badgeLiteral: put it in after rendering.
-  const floodFrame = JSON.stringify({ frame: badgeLiteral(badgeArgs("flood FLOODID")) }).replace("FLOODID", "[<id>]");
   return {
     server,
     streamUrl: `${server.url}/stream/bare`,
     firstMarker,
     update: publish,
     served: async () => null,
-    flood: { url: `${server.url}/publish`, method: "POST", headers: { "Content-Type": "application/json" }, body: floodFrame },
     close: api.close,
   };
 }

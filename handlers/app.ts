@@ -1,7 +1,7 @@
 import { Router, type IRequest } from "itty-router";
 import { createServices, type Services } from "./context.js";
 import { StreamAdmission } from "./http/admission.js";
-import { requireJsonType, setBodyDeadline } from "./http/body.js";
+import { requireJsonType, setBodyDeadline, setBodySource } from "./http/body.js";
 import { CorsPolicy, type CorsClass } from "./http/cors.js";
 import { embedScript } from "./http/embed.js";
 import { AppError, notFound } from "./http/errors.js";
@@ -195,6 +195,7 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
     metrics: services.metrics,
     now: services.now,
     lostSessionGraceMs: services.limits.lostSessionGraceSeconds * 1000,
+    defer: options.defer,
   });
   const streams = new StreamAdmission(services.limits, options.trustedProxy);
   const events = new EventStreams();
@@ -218,7 +219,10 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
       const routed = request as IRequest;
       const pathname = new URL(request.url).pathname;
       const entry = table.find((candidate) => candidate.match.test(pathname));
-      if (BODY_METHODS.has(request.method)) setBodyDeadline(request, services.limits.bodyTimeoutMs);
+      if (BODY_METHODS.has(request.method)) {
+        setBodyDeadline(request, services.limits.bodyTimeoutMs);
+        if (host?.body) setBodySource(request, host.body);
+      }
       let response: Response;
       try {
         response = ((await router.fetch(routed, ctx, host)) as Response | undefined) ?? (await unrouted(routed, entry));

@@ -4,6 +4,7 @@ import { SessionNotFound } from "./http/errors.js";
 import { Placeholders } from "./http/placeholder.js";
 import { NO_METRICS, type Metrics } from "./metrics.js";
 import { DEFAULT_LIMITS, type AppOptions, type Limits, type MetricsEndpoint } from "./options.js";
+import type { Sha256Hex } from "./ports/digest.js";
 import type { SessionStore } from "./ports/session-store.js";
 import type { UiHost } from "./pages/assets.js";
 import type { Renderers } from "./ports/renderers.js";
@@ -43,6 +44,8 @@ export interface Services {
   /** The web UI's assets, as the host supplies them (pages/assets.ts). */
   ui?: UiHost;
   now: () => number;
+  /** The host's synchronous SHA-256 (AppOptions.sha256), or undefined: Web Crypto. */
+  sha256: Sha256Hex | undefined;
 }
 
 export function createServices(options: AppOptions = {}): Services {
@@ -59,13 +62,14 @@ export function createServices(options: AppOptions = {}): Services {
     placeholders: new Placeholders(renderers),
     writes: new WriteQueue(),
     previews: new PreviewAdmission(limits, options.trustedProxy),
-    apiKeyHash: options.apiKey ? hashToken(options.apiKey) : Promise.resolve(undefined),
+    apiKeyHash: options.apiKey ? hashToken(options.apiKey, options.sha256) : Promise.resolve(undefined),
     secretsKey: sealingKey(options.secretsKey),
     metricsEndpoint: options.metricsEndpoint,
-    metricsTokenHash: token ? hashToken(token) : Promise.resolve(undefined),
+    metricsTokenHash: token ? hashToken(token, options.sha256) : Promise.resolve(undefined),
     publicUrl: options.publicUrl?.replace(/\/+$/, ""),
     ui: options.ui,
     now: options.now ?? Date.now,
+    sha256: options.sha256,
   };
 }
 

@@ -22,6 +22,7 @@ export {
 } from "./ports/session-store.js";
 export type { FontFace, FontWeight, RenderAssets } from "./rendering/assets.js";
 export type { Renderers } from "./ports/renderers.js";
+export type { Sha256Hex } from "./ports/digest.js";
 export type { PageName, UiAssets, UiFile, UiHost } from "./pages/assets.js";
 export type { ClockState } from "./rendering/deadline.js";
 export { ASSET_TIMEOUT_MS, HtmlRenderer } from "./rendering/html.js";
@@ -32,3 +33,4 @@ export { LEGACY_INCARNATION_FACTOR, parseStoredRecord, type SessionRecord } from
 export type { Hub } from "./streaming/hub.js";
 export { wasSentDirectly, type DirectStreams, type Outlet, type OutletEvents } from "./streaming/outlet.js";
 export type { HostHooks } from "./streaming/routes.js";
+export type { BodySource } from "./http/body.js";

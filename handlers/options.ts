@@ -1,3 +1,4 @@
+import type { Sha256Hex } from "./ports/digest.js";
 import type { Renderers } from "./ports/renderers.js";
 import type { RenderAssets } from "./rendering/assets.js";
 import type { Metrics } from "./metrics.js";
@@ -167,6 +168,14 @@ export interface AppOptions {
   ui?: UiHost;
   /** Wall clock, replaceable in tests. */
   now?: () => number;
+  /**
+   * Runs a task once the event loop has served what is waiting: how local delivery yields between
+   * slices of a fan-out (streaming/channel.ts). Default a zero-delay timer; the Node host passes
+   * setImmediate (no 1 ms timer clamp).
+   */
+  defer?: (task: () => void) => void;
+  /** A synchronous SHA-256 for tokens (ports/digest.ts; the Node host: node:crypto); absent, Web Crypto. */
+  sha256?: Sha256Hex;
   /**
    * Origins whose pages may write through the API (CORS), or "*" for any; default none. Reads
    * (images, sessions, pages) are open to every origin regardless.

@@ -61,3 +61,67 @@ describe("BODY_TIMEOUT_MS", () => {
     expect(response.status).toBe(201);
   });
 });
+
+/** A raw chunked request (no Content-Length): the body limit must hold without a declared length. */
+async function chunkedCreate(url: string, chunks: string[], gapMs: number): Promise<{ answer: string; sentBeforeAnswer: number }> {
+  const { port } = new URL(url);
+  const socket = connect(Number(port), "127.0.0.1");
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.on("error", () => {});
+  socket.write("POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+  let answer = "";
+  let sentBeforeAnswer = -1;
+  let sent = 0;
+  socket.on("data", (chunk) => {
+    if (sentBeforeAnswer < 0) sentBeforeAnswer = sent;
+    answer += String(chunk);
+  });
+  for (const chunk of chunks) {
+    if (socket.destroyed || sentBeforeAnswer >= 0) break;
+    socket.write(`${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
+    sent++;
+    await new Promise((resolve) => setTimeout(resolve, gapMs));
+  }
+  if (!socket.destroyed && sentBeforeAnswer < 0) socket.write("0\r\n\r\n");
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    socket.once("close", done);
+    const poll = setInterval(() => {
+      if (/\r\n\r\n[\s\S]*\}/.test(answer)) {
+        clearInterval(poll);
+        done();
+      }
+    }, 20);
+    socket.once("close", () => clearInterval(poll));
+  });
+  socket.destroy();
+  return { answer, sentBeforeAnswer: sentBeforeAnswer < 0 ? sent : sentBeforeAnswer };
+}
+
+describe("MAX_BODY_BYTES without a declared length", () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await spawnServer({ MAX_BODY_BYTES: "4096" });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("answers a chunked body 413 as soon as it passes the limit, not once it has all arrived", async () => {
+    const head = '{"session_id": "chunked-big", "template": "<svg/>", "args": {"pad": "';
+    const chunks = [head, ...Array.from({ length: 40 }, () => "x".repeat(1024)), '"}}'];
+    const { answer, sentBeforeAnswer } = await chunkedCreate(server.url, chunks, 30);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").split("\r\n")[0]!)).toMatchObject({ code: "payload_too_large" });
+    // 4 KiB is passed after the fifth chunk; a server that buffers everything answers after all 42.
+    expect(sentBeforeAnswer).toBeLessThan(20);
+    expect((await fetch(`${server.url}/api/session/chunked-big`)).status).toBe(404);
+  });
+
+  it("takes a chunked body within the limit", async () => {
+    const body = JSON.stringify({ session_id: "chunked-small", template: "<svg/>", args: { pad: "y".repeat(1000) } });
+    const { answer } = await chunkedCreate(server.url, [body.slice(0, 50), body.slice(50)], 10);
+    expect(answer).toMatch(/^HTTP\/1\.1 201 /);
+    expect((await fetch(`${server.url}/api/session/chunked-small`)).status).toBe(200);
+  });
+});

@@ -1,3 +1,4 @@
+import type { Sha256Hex } from "../ports/digest.js";
 import { AppError } from "./errors.js";
 
 const encoder = new TextEncoder();
@@ -18,7 +19,9 @@ export function newWriteToken(): string {
   return `rsvg_${toBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
 }
 
-export async function hashToken(token: string): Promise<string> {
+/** SHA-256 hex of a token: through the host's synchronous digest when it offers one (ports/digest.ts), else Web Crypto. */
+export async function hashToken(token: string, sha256?: Sha256Hex): Promise<string> {
+  if (sha256) return sha256(token);
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
 }
 
@@ -49,11 +52,12 @@ export async function authorize(
   request: Request,
   accepted: Array<string | undefined>,
   what = "this session",
+  sha256?: Sha256Hex,
 ): Promise<void> {
   const token = bearerToken(request);
   if (token === null) throw unauthorized("missing Authorization: Bearer <token>");
   if (token === "") throw unauthorized("Authorization header must be 'Bearer <token>'");
-  const digest = await hashToken(token);
+  const digest = sha256 ? sha256(token) : await hashToken(token);
   let ok = false;
   for (const candidate of accepted) if (candidate && digestsEqual(digest, candidate)) ok = true;
   if (!ok) throw forbidden(`the token does not grant access to ${what}`);

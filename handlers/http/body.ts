@@ -33,6 +33,25 @@ export function setBodyDeadline(request: Request, timeoutMs: number): void {
 const TIMED_OUT = Symbol("timed out");
 
 /**
+ * A host's own reader of a request's body (HostHooks.body): the Node host reads its
+ * IncomingMessage directly, so a write never builds the web ReadableStream, reader and
+ * AbortSignal a Fetch adapter otherwise materialises for `request.body` (measured: 18–20% of the
+ * serving thread's time at 50 concurrent writes). It keeps the same bounds: it stops once more
+ * than `limit` bytes arrived, declared length or not (chunked bodies), and gives up after
+ * `timeoutMs`; the core turns its outcome into the same errors as the web-stream path.
+ */
+export interface BodySource {
+  read(limit: number, timeoutMs: number): Promise<Uint8Array | "too_large" | "timed_out" | "closed">;
+}
+
+const sources = new WeakMap<Request, BodySource>();
+
+/** Set by the app for a request whose host offers its own body reader. */
+export function setBodySource(request: Request, source: BodySource): void {
+  sources.set(request, source);
+}
+
+/**
  * Reads a JSON request body, stopping as soon as it passes `limit` bytes so an oversized body
  * is never buffered whole, and answering 408 once the body's deadline passes.
  */
@@ -58,12 +77,20 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
 export async function readBody(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) throw tooLarge(limit);
-  if (!request.body) return new Uint8Array(0);
-
   const { at, timeoutMs } = deadlines.get(request) ?? {
     at: performance.now() + DEFAULT_LIMITS.bodyTimeoutMs,
     timeoutMs: DEFAULT_LIMITS.bodyTimeoutMs,
   };
+  const source = sources.get(request);
+  if (source) {
+    const read = await source.read(limit, Math.max(0, at - performance.now()));
+    if (read === "too_large") throw tooLarge(limit);
+    if (read === "timed_out") throw new AppError("request_timeout", `the request body did not arrive within ${timeoutMs} ms`);
+    if (read === "closed") throw new AppError("client_closed_request", "the client closed the connection before the request body arrived");
+    return new Uint8Array(read.buffer as ArrayBuffer, read.byteOffset, read.byteLength);
+  }
+  if (!request.body) return new Uint8Array(0);
+
   const reader = request.body.getReader();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<typeof TIMED_OUT>((resolve) => {

@@ -48,7 +48,7 @@ function links(ctx: AppContext, request: Request, id: string) {
 /** POST /api/session */
 export async function createSession(request: IRequest, ctx: AppContext): Promise<Response> {
   const apiKeyHash = await ctx.apiKeyHash;
-  if (apiKeyHash) await authorize(request, [apiKeyHash]);
+  if (apiKeyHash) await authorize(request, [apiKeyHash], undefined, ctx.sha256);
   const body = parseBody(CreateSessionBody, await readJsonBody(request, ctx.limits.maxBodyBytes));
   const id = parseSessionId(body.session_id);
   const lifetime = parseExpire(body.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);
@@ -64,7 +64,7 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
     ...shape,
     incarnation: newIncarnation(now),
     version: 1,
-    tokenHash: await hashToken(token),
+    tokenHash: await hashToken(token, ctx.sha256),
     createdAt: now,
     updatedAt: now,
     expiresAt: expiryOf(lifetime, now),

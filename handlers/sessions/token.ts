@@ -18,7 +18,7 @@ import { commitWrite } from "./write.js";
 export async function rotateToken(request: IRequest, ctx: AppContext): Promise<Response> {
   const id = parseSessionId(request.params.id);
   const token = newWriteToken();
-  const tokenHash = await hashToken(token);
+  const tokenHash = await hashToken(token, ctx.sha256);
   await ctx.writes.run(
     id,
     () => authorizedSession(request, ctx),

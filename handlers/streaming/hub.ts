@@ -8,7 +8,7 @@ import {
   type SessionStore,
 } from "../ports/session-store.js";
 import { compareFrameIds, frameIdOf, type FrameId, type SessionRecord } from "../sessions/record.js";
-import { Channel, type Part, type Viewer } from "./channel.js";
+import { Channel, deferByTimer, type Defer, type Part, type Viewer } from "./channel.js";
 import { decodeMessage, endMessage, frameMessage } from "./message.js";
 
 export type { Part, Viewer } from "./channel.js";
@@ -21,6 +21,8 @@ export interface HubOptions {
   subscribeTimeoutMs?: number;
   /** How long streams of a session lost with the store's data stay open, ms (LOST_SESSION_GRACE_SECONDS; default 1 day). */
   lostSessionGraceMs?: number;
+  /** How local delivery yields to the event loop (AppOptions.defer); default a zero-delay timer. */
+  defer?: Defer;
 }
 
 /** Timers are capped (setTimeout overflows past ~24.8 days); a capped timer just checks again. */
@@ -62,6 +64,7 @@ export interface Membership {
 export class Hub {
   private readonly channels = new Map<string, Entry>();
   private readonly now: () => number;
+  private readonly defer: Defer;
   private viewers = 0;
 
   constructor(
@@ -70,6 +73,7 @@ export class Hub {
     private readonly options: HubOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.defer = options.defer ?? deferByTimer;
     broker.listen({
       message: (channel, payload) => this.receive(channel, payload),
       resync: (channel) => {
@@ -175,7 +179,7 @@ export class Hub {
   }
 
   private open(id: string): Entry {
-    const entry: Entry = { channel: new Channel(id), ready: Promise.resolve(), expiresAt: Number.POSITIVE_INFINITY };
+    const entry: Entry = { channel: new Channel(id, this.defer), ready: Promise.resolve(), expiresAt: Number.POSITIVE_INFINITY };
     this.channels.set(id, entry);
     entry.ready = this.load(entry);
     // Joiners see the failure; an unawaited rejection must not surface as unhandled.
@@ -231,14 +235,18 @@ export class Hub {
     this.scheduleExpiry(entry, expiresAt);
   }
 
-  /** A change this process stored: local viewers get it right after the writer's answer, without waiting for the echo. */
+  /**
+   * A change this process stored: local viewers get it right after the writer's answer (deferred:
+   * the write's promise settles and its response is written first), without waiting for the
+   * echo, then in slices (channel.ts), so a write is never answered late for its viewers.
+   */
   private published(record: SessionRecord): void {
     this.options.metrics.framePublished();
     if (!this.channels.has(record.id)) return;
-    setTimeout(() => {
+    this.defer(() => {
       const entry = this.channels.get(record.id);
       if (entry) this.offer(entry, frameIdOf(record), record.frame, record.expiresAt);
-    }, 0);
+    });
   }
 
   private receive(channel: string, payload: string): void {

@@ -20,7 +20,11 @@ export interface OutletEvents {
 
 /** Offered by a host per request: send the response head now and write bytes directly. */
 export interface DirectStreams {
-  open(status: number, headers: Record<string, string>, events: OutletEvents): Outlet;
+  /**
+   * Sends the head; with `first`, together with that first chunk in one write (a new viewer costs
+   * one write to its socket, not two), else at once on its own.
+   */
+  open(status: number, headers: Record<string, string>, events: OutletEvents, first?: Uint8Array): Outlet;
 }
 
 /** A ReadableStream that holds at most one queued chunk; pulls ask the viewer for more. */

@@ -1,6 +1,7 @@
 import type { IRequest } from "itty-router";
 import { loadSession, type AppContext } from "../context.js";
 import type { StreamAdmission } from "../http/admission.js";
+import type { BodySource } from "../http/body.js";
 import { notFound } from "../http/errors.js";
 import { SVG_SECURITY_HEADERS } from "../http/respond.js";
 import { parseSessionId } from "../sessions/ids.js";
@@ -14,6 +15,8 @@ import { StreamViewer } from "./viewer.js";
 /** Per-request abilities a host may offer the handlers. */
 export interface HostHooks {
   directStreams?: DirectStreams;
+  /** Reads the request's body without web streams (http/body.ts); absent, `request.body` is read. */
+  body?: BodySource;
   /** The connection's peer address: the client MAX_STREAMS_PER_CLIENT counts against (http/admission.ts). */
   clientAddress?: string;
 }
@@ -104,8 +107,14 @@ export async function streamSession(request: IRequest, ctx: StreamingContext, ho
   const events: OutletEvents = counted ?? viewer;
   let response: Response;
   if (host?.directStreams) {
-    const outlet = host.directStreams.open(200, headers, events);
+    // No await since the join: the viewer has the current part, and is not started twice.
+    const first = options.delayedStartMs > 0 ? null : viewer.opening();
+    const outlet = host.directStreams.open(200, headers, events, first ?? undefined);
     viewer.attach(counted ? counted.around(outlet) : outlet);
+    if (first) {
+      viewer.opened();
+      return directResponse();
+    }
     response = directResponse();
   } else {
     const { outlet, body } = readableOutlet(events);

@@ -45,15 +45,32 @@ export class StreamViewer implements Viewer, OutletEvents {
 
   /** Writes the stream's head and the current part in one chunk. */
   start(): void {
+    if (!this.outlet) return;
+    const first = this.opening();
+    if (!first) return;
+    this.outlet.write(first);
+    this.opened();
+  }
+
+  /**
+   * The stream's first chunk: its head and the current part, or null when it cannot start (it
+   * ended meanwhile). A host that writes the response head itself sends it together with this, in
+   * one write (DirectStreams.open's `first`); `opened` must follow before anything else.
+   */
+  opening(): Uint8Array | null {
     const part = this.membership?.current;
-    if (this.finished || !this.outlet || !part) return;
-    this.started = true;
+    if (this.finished || !part) return null;
     const head = this.membership!.head;
     const first = new Uint8Array(head.byteLength + part.bytes.byteLength);
     first.set(head);
     first.set(part.bytes, head.byteLength);
-    this.outlet.write(first);
-    if (this.doubleFrame) this.outlet.write(part.bytes);
+    return first;
+  }
+
+  /** The first chunk has been written: from now on the stream takes parts. */
+  opened(): void {
+    this.started = true;
+    if (this.doubleFrame) this.outlet!.write(this.membership!.current!.bytes);
     this.metrics.frameDelivered();
   }
 

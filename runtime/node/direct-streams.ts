@@ -51,9 +51,11 @@ class ResponseOutlet implements Outlet {
  */
 export function directStreams(response: ServerResponse): DirectStreams {
   return {
-    open(status, headers, events) {
+    open(status, headers, events, first) {
       response.writeHead(status, headers);
-      response.flushHeaders();
+      // Node sends a head not yet flushed together with the first chunk written, in one write.
+      if (first) response.write(Buffer.from(first.buffer, first.byteOffset, first.byteLength));
+      else response.flushHeaders();
       (response as Tagged)[EVENTS] = events;
       response.on("drain", onDrain);
       response.once("close", onClose);

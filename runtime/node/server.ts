@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
@@ -8,7 +8,10 @@ import { ConfigError, type Config } from "../config.js";
 import { nodeRenderAssets } from "./assets.js";
 import { nodeUiHost } from "./ui-assets.js";
 import { connectionBudget, openFilesLimit, type ConnectionBudget } from "./connection-budget.js";
+import { nodeSha256 } from "./digest.js";
 import { directStreams } from "./direct-streams.js";
+import { incomingBody } from "./request-body.js";
+import { answerMinimal, isMinimalRoute } from "./minimal-requests.js";
 import { createPrometheusMetrics } from "./metrics.js";
 import { renderPoolFromConfig } from "./render-pool.js";
 import { logRequests } from "./request-log.js";
@@ -108,24 +111,39 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
     assets: nodeRenderAssets(),
     ui: nodeUiHost(),
     renderers,
+    sha256: nodeSha256,
+    defer: setImmediate,
     onError: (error) => logFailure(log, error),
   });
   metrics.watch(app.hub);
   let draining: Promise<void> | undefined;
-  const listener = getRequestListener(
+  // While draining, clients that keep connections open (proxies, API callers) move them to a ready replica.
+  const closing = (status: number) => CLOSING_STATUSES.has(status) || draining !== undefined;
+  const adapter = getRequestListener(
     async (request, env) => {
       const { incoming, outgoing } = env as HttpBindings;
       const response = await app.fetch(request, {
         directStreams: directStreams(outgoing),
+        body: incomingBody(incoming),
         clientAddress: incoming.socket.remoteAddress,
       });
       if (wasSentDirectly(response)) return RESPONSE_ALREADY_SENT;
-      // While draining, clients that keep connections open (proxies, API callers) move them to a ready replica.
-      if (CLOSING_STATUSES.has(response.status) || draining) response.headers.set("Connection", "close");
+      if (closing(response.status)) response.headers.set("Connection", "close");
       return response;
     },
     { hostname: config.host },
   );
+  // Image streams and writes skip the adapter (minimal-requests.ts): same app, same routes, a minimal request.
+  const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    if (isMinimalRoute(incoming)) {
+      const hooks =
+        incoming.method === "GET"
+          ? { directStreams: directStreams(outgoing), clientAddress: incoming.socket.remoteAddress }
+          : { body: incomingBody(incoming), clientAddress: incoming.socket.remoteAddress };
+      if (answerMinimal(app, incoming, outgoing, hooks, config.host, closing)) return;
+    }
+    return adapter(incoming, outgoing);
+  };
   const server = createServer(logRequests(listener, log));
   // Streams live for hours; the request head has a deadline here, the body BODY_TIMEOUT_MS (body.ts).
   server.requestTimeout = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { authorize, bearerToken, hashToken, newWriteToken } from "../../handlers/http/auth.js";
+import { nodeSha256 } from "../../runtime/node/digest.js";
 
 const withAuth = (value?: string) =>
   new Request("http://x/", { headers: value === undefined ? {} : { Authorization: value } });
@@ -33,5 +34,23 @@ describe("authorize", () => {
 
   it("grants nothing when no digest is accepted", async () => {
     await expect(authorize(withAuth("Bearer anything"), [undefined])).rejects.toMatchObject({ status: 403 });
+  });
+});
+
+describe("the host's synchronous digest", () => {
+  it("gives Node's SHA-256 the same hex as Web Crypto", async () => {
+    for (const text of ["abc", "", newWriteToken(), "한국어 ✓"]) expect(nodeSha256(text)).toBe(await hashToken(text));
+  });
+
+  it("is what authorize and hashToken use when the host passes one", async () => {
+    const seen: string[] = [];
+    const sha256 = (text: string) => {
+      seen.push(text);
+      return nodeSha256(text);
+    };
+    expect(await hashToken("abc", sha256)).toBe(await hashToken("abc"));
+    await authorize(withAuth("Bearer right"), [await hashToken("right")], undefined, sha256);
+    await expect(authorize(withAuth("Bearer wrong"), [await hashToken("right")], undefined, sha256)).rejects.toMatchObject({ status: 403 });
+    expect(seen).toEqual(["abc", "right", "wrong"]);
   });
 });
