@@ -18,6 +18,36 @@ export function processCpuSeconds(pid: number): number {
   }
 }
 
+/** utime + stime of the processes, seconds (one that exited meanwhile counts 0). */
+export function cpuSeconds(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+}
+
+/** A process and its descendants (a server forks its render processes). */
+export function processTree(pid: number): number[] {
+  const children: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return []; // exited
+  }
+  for (const task of tasks) {
+    try {
+      const list = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      if (list) children.push(...list.split(" ").map(Number));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** CPU time the whole machine spent busy (all but idle and iowait), seconds summed over its CPUs. */
+export function machineBusySeconds(): number {
+  return machineCpuSeconds().busy;
+}
+
 /** The machine's CPU time so far, busy and in all, seconds summed over its CPUs. */
 function machineCpuSeconds(): { busy: number; total: number } {
   const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!;

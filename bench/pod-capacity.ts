@@ -15,7 +15,7 @@
  *   npx tsx bench/pod-capacity.ts             1,000, 5,000 and 10,000 viewers
  *   npx tsx bench/pod-capacity.ts --quick     500 and 2,000
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { processCpuSeconds, processTree } from "./cpu.js";
 import { LoadProcess } from "./load-control.js";
 import { cleanup, medianRss, rssBytes, spawnBare, spawnOurs, startRedis, type Server } from "./processes.js";
 import { bareSubject, oursSubject, type Subject } from "./subjects.js";
@@ -24,27 +24,10 @@ const quick = process.argv.includes("--quick");
 const COUNTS = quick ? [500, 2_000] : [1_000, 5_000, 10_000];
 const WINDOW_S = quick ? 5 : 10;
 const POD = { cpuCores: 0.5, memoryBytes: 512 * 1024 * 1024, utilisation: 0.7, maxStreams: 10_000 };
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** utime + stime of one process, seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** A process and its descendants (the server forks its render processes). */
-function tree(pid: number): number[] {
-  const children: number[] = [];
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const list = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-    if (list) children.push(...list.split(" ").map(Number));
-  }
-  return [pid, ...children.flatMap(tree)];
-}
-const treeRss = (pid: number) => tree(pid).reduce((sum, p) => sum + rssBytes(p), 0);
+const treeRss = (pid: number) => processTree(pid).reduce((sum, p) => sum + rssBytes(p), 0);
 
 interface Row {
   viewers: number;
@@ -70,7 +53,7 @@ async function measure(subject: Subject, server: Server, viewers: number): Promi
       await arrival;
     };
     for (let i = 0; i < 3; i++) await update(`mk${run}w${i}`); // warm-up
-    const cpuStart = cpuSeconds(server.pid);
+    const cpuStart = processCpuSeconds(server.pid);
     const started = performance.now();
     for (let i = 0; i < WINDOW_S; i++) {
       const tick = started + (i + 1) * 1_000;
@@ -78,7 +61,7 @@ async function measure(subject: Subject, server: Server, viewers: number): Promi
       await sleep(Math.max(0, tick - performance.now()));
     }
     const elapsed = (performance.now() - started) / 1_000;
-    const cpuPerSecond = (cpuSeconds(server.pid) - cpuStart) / elapsed;
+    const cpuPerSecond = (processCpuSeconds(server.pid) - cpuStart) / elapsed;
     const status = await load.status();
     if (status.failed > 0) throw new Error(`${status.failed} viewers of ${server.kind} failed`);
     return { viewers, treeRssBytes, rssPerViewerBytes: (after - before) / viewers, cpuPerSecond };

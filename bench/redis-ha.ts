@@ -30,7 +30,8 @@ import { hrMs } from "./clock.js";
 import { cleanup, firstLine, register, spawnTsx, terminate, type Server } from "./processes.js";
 import { summarize } from "./stats.js";
 import { oursSubject, type Subject } from "./subjects.js";
-import { connectionsByProcess, cpuSeconds, machineBusySeconds, processTree, spawnServers, startTopology, type Connections, type Topology, type TopologyName, type Unattributed } from "./topologies.js";
+import { cpuSeconds, machineBusySeconds, processTree } from "./cpu.js";
+import { connectionsByProcess, spawnServers, startTopology, type Connections, type Topology, type TopologyName, type Unattributed } from "./topologies.js";
 
 const argv = process.argv.slice(2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -313,7 +314,7 @@ class Fanout {
       const measured = g >= warmup;
       pending.push(
         this.subjects[session]!.update(`${this.prefix(session)}${update}x`).then(
-          (sentAt) => {
+          ({ sentAt }) => {
             this.answered++;
             if (!measured) return;
             lastAnswer = hrMs();
@@ -394,7 +395,7 @@ async function writeLatency(servers: Server[]): Promise<WriteRow> {
       const end = performance.now() + seconds * 1000;
       for (let n = 0; performance.now() < end; n++) {
         try {
-          const sentAt = await subject.update(`w${n}`);
+          const { sentAt } = await subject.update(`w${n}`);
           if (record) latencies.push(hrMs() - sentAt);
         } catch (error) {
           failed += record ? 1 : 0;

@@ -11,6 +11,7 @@
  * connection is attributed to exactly one process, whatever else runs on the machine.
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { processTree } from "./cpu.js";
 import { register, terminate, type Server } from "./processes.js";
 import { redisCli, startCluster } from "../test/support/redis-topologies.js";
 import { startRedisServer } from "../test/support/redis.js";
@@ -86,40 +87,6 @@ export function spawnServers(topology: Topology, count: number, env: Record<stri
       return { kind: "ours" as const, url: spawned.url, pid: spawned.process.pid!, profile: null, stop };
     }),
   );
-}
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** A process and its descendants (a server forks its render processes). */
-export function processTree(pid: number): number[] {
-  const children: number[] = [];
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const list = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-    if (list) children.push(...list.split(" ").map(Number));
-  }
-  return [pid, ...children.flatMap(processTree)];
-}
-
-/** utime + stime of the processes, seconds. */
-export function cpuSeconds(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      continue; // a render process that exited after the tree was read
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / CLOCK_TICKS;
-}
-
-/** CPU time the whole machine spent busy (user, nice, system, irq, softirq, steal), seconds. */
-export function machineBusySeconds(): number {
-  const [, user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number);
-  return [user, nice, system, irq, softirq, steal].reduce<number>((sum, v) => sum + (v ?? 0), 0) / CLOCK_TICKS;
 }
 
 export interface Connections {
