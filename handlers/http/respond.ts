@@ -7,11 +7,25 @@ export const SVG_SECURITY_HEADERS: Record<string, string> = {
   "X-Content-Type-Options": "nosniff",
 };
 
+/**
+ * The text body of each JSON answer, by its Response: a host that writes answers itself (the Node
+ * host's minimal requests) sends it as it is, without having the Response make a web stream of
+ * it. A Response is immutable, so the text stays its body; one copied with new headers is
+ * another object and is not found here.
+ */
+const textBodies = new WeakMap<Response, string>();
+
+/** The body of a Response json() made, or undefined for any other. */
+export const textBodyOf = (response: Response): string | undefined => textBodies.get(response);
+
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  const text = JSON.stringify(body);
+  const response = new Response(text, {
     status,
     headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers },
   });
+  textBodies.set(response, text);
+  return response;
 }
 
 export function errorJson(code: ErrorCode, message: string, headers: Record<string, string> = {}, details: ErrorDetails = {}): Response {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App, HostHooks } from "../../handlers/index.js";
-import { wasSentDirectly } from "../../handlers/index.js";
+import { textBodyOf, wasSentDirectly } from "../../handlers/index.js";
 
 /**
  * Image streams and session writes are most of what a busy replica is asked, and much of their
@@ -84,9 +84,12 @@ async function writeResponse(response: Response, outgoing: ServerResponse, close
     headers[name] = value;
   });
   if (close) headers["connection"] = "close";
-  const body = response.body === null ? null : Buffer.from(await response.arrayBuffer());
+  // A JSON answer's text as it is: a string end() sends in one write with the head; reading
+  // response.body instead would build the web stream this path exists to avoid.
+  const text = textBodyOf(response);
+  const body = text ?? (response.body === null ? null : Buffer.from(await response.arrayBuffer()));
   if (outgoing.destroyed) return;
-  if (body !== null) headers["content-length"] = String(body.byteLength);
+  if (body !== null) headers["content-length"] = String(Buffer.byteLength(body));
   outgoing.writeHead(response.status, headers);
   outgoing.end(body ?? undefined);
 }
