@@ -7,6 +7,7 @@
  *
  *   GET  /stream/<any>  200 multipart/x-mixed-replace: head + current frame, then every published one
  *   POST /publish {"frame": "<svg…>"}  writes the frame to every viewer, then answers {"viewers": N}
+ *   GET  /metrics       the event loop's delay since the last read, as the real server names it
  *
  * Like the real server it keeps at most one pending frame (the newest) per viewer whose socket is
  * full, so a flood of publishes cannot grow its memory without bound.
@@ -15,6 +16,12 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+
+// The event loop's delay, measured as the real server's /metrics does (prom-client's default
+// metrics: monitorEventLoopDelay at 10 ms resolution, reset at each read), so both are read alike.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 const boundary = `rsvg${randomBytes(16).toString("hex")}`;
 const PART_HEADERS = "Content-Type: image/svg+xml\r\n\r\n";
@@ -78,6 +85,10 @@ const server = http.createServer((req, res) => {
     });
   } else if (req.method === "POST" && req.url === "/publish") {
     publish(req, res);
+  } else if (req.method === "GET" && req.url === "/metrics") {
+    const text = `nodejs_eventloop_lag_p99_seconds ${loopDelay.percentile(99) / 1e9}\nnodejs_eventloop_lag_max_seconds ${loopDelay.max / 1e9}\n`;
+    loopDelay.reset();
+    res.writeHead(200, { "Content-Type": "text/plain" }).end(text);
   } else {
     res.writeHead(404).end();
   }

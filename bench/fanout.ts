@@ -58,6 +58,9 @@ export interface FanoutResult {
   othersCpuShare: number;
   /** /health answered during the fan-outs, ms (null unless probed). */
   healthMs: Summary | null;
+  /** The event loop's delay during the fan-outs, p99 and max, ms (the server's own monitor). */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
   /** Bytes each viewer received per measured update (frame plus multipart framing). */
   bytesPerFrame: number;
   /** The real server served exactly the bare broadcaster's SVG (null: not checked for this server). */
@@ -67,6 +70,20 @@ export interface FanoutResult {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The event loop's delay since the last read, from the server's /metrics (prom-client's
+ * monitorEventLoopDelay, reset at each read; the bare broadcaster answers the same two lines).
+ */
+async function eventLoopDelay(url: string): Promise<{ p99Ms: number; maxMs: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const gauge = (name: string) => {
+    const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
+    if (!match) throw new Error(`/metrics of ${url} has no ${name}`);
+    return Number(match[1]) * 1000;
+  };
+  return { p99Ms: gauge("nodejs_eventloop_lag_p99_seconds"), maxMs: gauge("nodejs_eventloop_lag_max_seconds") };
+}
 
 /** GET /health back to back (each on a fresh connection, as a probe makes it) until `stop()`; latencies in ms. */
 async function probeHealth(url: string, stopped: () => boolean): Promise<number[]> {
@@ -143,10 +160,12 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
     const bytesBefore = (await load.status()).bytes;
     let done = false;
     const health = plan.probeHealth ? probeHealth(server.url, () => done) : null;
+    await eventLoopDelay(server.url); // resets the histogram: what follows covers the fan-outs only
     const fanning = cpuWindow();
     const samples: { toFirst: number; toLast: number; answer: number }[] = [];
     for (let i = 0; i < plan.updates; i++) samples.push(await update(`mk${run}u${i}`));
     const fanned = fanning.end();
+    const loopDelay = await eventLoopDelay(server.url);
     done = true;
     const healthMs = health ? summarize(await health) : null;
     const status = await load.status();
@@ -169,6 +188,8 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
       cpuUsPerFrame: (fanned.of(server.pid) / (plan.updates * plan.viewers)) * 1e6,
       othersCpuShare: fanned.othersShare,
       healthMs,
+      loopDelayP99Ms: loopDelay.p99Ms,
+      loopDelayMaxMs: loopDelay.maxMs,
       bytesPerFrame: (status.bytes - bytesBefore) / (plan.updates * plan.viewers),
       sameFrame,
       profile,

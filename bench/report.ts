@@ -97,6 +97,10 @@ export function rows({ render, fanout, writes, hostile }: Measured): Row[] {
         row(`  server CPU per admitted viewer`, ours.admission.cpuUsPerViewer, bare.admission.cpuUsPerViewer, "µs", "lower", admit),
       );
     }
+    out.push(
+      row(`event-loop delay p99 during fan-outs to ${n} viewers (each process's monitorEventLoopDelay)`, ours.loopDelayP99Ms, bare.loopDelayP99Ms, "ms", "lower", fan),
+      row(`  event-loop delay max`, ours.loopDelayMaxMs, bare.loopDelayMaxMs, "ms", "lower", fan),
+    );
     if (ours.healthMs && bare.healthMs) {
       out.push(
         row(`/health p99 during fan-outs to ${n} viewers (bounds the event loop's delay)`, ours.healthMs.p99, bare.healthMs.p99, "ms", "lower", fan),
