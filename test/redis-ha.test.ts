@@ -362,3 +362,42 @@ describe("REDIS_WAIT_REPLICAS on a Redis with too few replicas", () => {
     stream.close();
   });
 });
+
+describe("a Sentinel set whose sentinels and data nodes have passwords", () => {
+  let sentinel: SentinelTopology;
+  const started: ServerProcess[] = [];
+  const sentinelList = () => sentinel.sentinels.map((s) => `127.0.0.1:${s.port}`).join(",");
+
+  beforeAll(async () => {
+    sentinel = await startSentinelSet("guarded", undefined, { data: "data-secret", sentinel: "sentinel-secret" });
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s.stop()));
+    await sentinel?.stop();
+  });
+
+  it("serves with REDIS_SENTINEL_PASSWORD and REDIS_PASSWORD, and stays unready (alive) with a wrong sentinel password", async () => {
+    const env = { ...ENV, REDIS_SENTINELS: sentinelList(), REDIS_SENTINEL_MASTER: "guarded", REDIS_PASSWORD: "data-secret" };
+    const good = await spawnServer({ ...env, REDIS_SENTINEL_PASSWORD: "sentinel-secret" });
+    started.push(good);
+    expect((await fetch(`${good.url}/ready`)).status).toBe(200);
+    const token = await create(good, "guarded");
+    const stream = await open(good, "guarded");
+    expect(await stream.next(5_000)).toBe("<svg>0</svg>");
+    expect((await patch(good, "guarded", token, 1)).status).toBe(200);
+    expect(await stream.next(5_000)).toBe("<svg>1</svg>");
+    stream.close();
+    // Neither password is in the log.
+    expect(good.logs.join("\n")).not.toMatch(/sentinel-secret|data-secret/);
+
+    const wrong = await spawnServer({ ...env, REDIS_SENTINEL_PASSWORD: "not-it" });
+    started.push(wrong);
+    await expect.poll(async () => (await fetch(`${wrong.url}/ready`)).status, { timeout: 10_000, interval: 200 }).toBe(503);
+    // And stays so: the sentinels refuse it for good, it is not just still connecting.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await fetch(`${wrong.url}/ready`)).status).toBe(503);
+    expect((await fetch(`${wrong.url}/health`)).status).toBe(200);
+    expect(wrong.process.exitCode).toBeNull();
+    expect(wrong.logs.join("\n")).not.toMatch(/not-it/);
+  }, 60_000);
+});

@@ -59,6 +59,8 @@ process.once("exit", () => {
 
 /** The redis-cli flags of the ports that serve TLS only (a topology started with `tls`). */
 const cliTls = new Map<number, string[]>();
+/** The password of the ports that require one. */
+const cliAuth = new Map<number, string>();
 /** How a node listens: its plain port, or TLS only on that port (`--port 0`). */
 const listenOn = (port: number, tls?: TlsFiles): string[] => {
   if (tls) cliTls.set(port, redisCliTlsFlags(tls));
@@ -67,8 +69,16 @@ const listenOn = (port: number, tls?: TlsFiles): string[] => {
 
 /** One `redis-cli` command against a port; the reply as text. */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run("redis-cli", ["-h", HOST, "-p", String(port), ...(cliTls.get(port) ?? []), ...args], { timeout: 5000 });
+  const password = cliAuth.get(port);
+  const auth = password === undefined ? [] : ["-a", password, "--no-auth-warning"];
+  const { stdout } = await run("redis-cli", ["-h", HOST, "-p", String(port), ...(cliTls.get(port) ?? []), ...auth, ...args], { timeout: 5000 });
   return stdout;
+}
+
+/** Passwords of a Sentinel set: the data nodes' (requirepass, and the sentinels' auth-pass) and the sentinels' own. */
+export interface SentinelPasswords {
+  data?: string;
+  sentinel?: string;
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -249,7 +259,7 @@ export async function startCluster(tls?: TlsFiles): Promise<ClusterTopology> {
 }
 
 /** With `tls`, the data nodes and the sentinels serve TLS only, and talk to each other over it. */
-export async function startSentinelSet(masterName = "realtime-svg", tls?: TlsFiles): Promise<SentinelTopology> {
+export async function startSentinelSet(masterName = "realtime-svg", tls?: TlsFiles, passwords: SentinelPasswords = {}): Promise<SentinelTopology> {
   const dir = await mkdtemp(join(tmpdir(), "realtime-svg-sentinel-"));
   const [primaryPort, replicaPort, ...sentinelPorts] = await distinctPorts(5);
   if (primaryPort === undefined || replicaPort === undefined) throw new Error("no free ports");
@@ -258,7 +268,11 @@ export async function startSentinelSet(masterName = "realtime-svg", tls?: TlsFil
     await mkdir(d);
     return d;
   };
-  const replication = tls ? ["--tls-replication", "yes"] : [];
+  const replication = [
+    ...(tls ? ["--tls-replication", "yes"] : []),
+    ...(passwords.data === undefined ? [] : ["--requirepass", passwords.data, "--masterauth", passwords.data]),
+  ];
+  if (passwords.data !== undefined) for (const port of [primaryPort, replicaPort]) cliAuth.set(port, passwords.data);
   const primary = node(primaryPort, [...listenOn(primaryPort, tls), ...replication, ...BASE, "--dir", await dataDir(primaryPort)]);
   const replica = node(replicaPort, [
     ...listenOn(replicaPort, tls), ...replication, ...BASE, "--dir", await dataDir(replicaPort),
@@ -281,9 +295,13 @@ export async function startSentinelSet(masterName = "realtime-svg", tls?: TlsFil
         `sentinel down-after-milliseconds ${masterName} 1000`,
         `sentinel failover-timeout ${masterName} 5000`,
         `sentinel parallel-syncs ${masterName} 1`,
+        ...(passwords.data === undefined ? [] : [`sentinel auth-pass ${masterName} ${passwords.data}`]),
+        // A sentinel with a password of its own, and what it gives the other sentinels.
+        ...(passwords.sentinel === undefined ? [] : [`requirepass ${passwords.sentinel}`, `sentinel sentinel-pass ${passwords.sentinel}`]),
         "",
       ].join("\n"),
     );
+    if (passwords.sentinel !== undefined) cliAuth.set(port, passwords.sentinel);
     sentinels.push(node(port, [file, "--sentinel"]));
   }
   const all = [primary, replica, ...sentinels];
