@@ -29,11 +29,14 @@ export const deferByTimer: Defer = (task) => {
 
 /**
  * Viewers written to before a fan-out yields to the event loop. A write to one socket costs
- * 10–18 µs (measured: 90 ms of synchronous writes for 5,000 viewers), so 256 hold the loop for
- * about 3–5 ms at a time: /health, writes and new viewers are served between slices, and the
- * loop's delay stays far under 20 ms whatever the number of viewers.
+ * 10–18 µs (measured: 90 ms of synchronous writes for 5,000 viewers), most of it after the
+ * slice: Node corks a response's socket on write and uncorks it in process.nextTick, so the
+ * syscalls run right after the slice's loop, before the event loop moves on — a slice cannot
+ * time itself, so it counts. `npm run bench` on a quiet 2-core machine: 256 kept the loop's delay
+ * at p99 15 ms during a 10,000-viewer fan-out but made a 1,000-viewer fan-out 1.23× the bare
+ * broadcaster's (p50); 512 gave 1.03× there and 19 ms (max 23 ms) at 10,000.
  */
-export const FANOUT_SLICE = 256;
+export const FANOUT_SLICE = 512;
 
 /** One part on its way to the viewers the channel had when it became current. */
 interface Fanout {
