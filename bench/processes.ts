@@ -180,3 +180,34 @@ export function openFilesSoft(): number {
   const raw = /^Max open files\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1];
   return raw === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(raw);
 }
+
+/** Stops every child (bounded: the 'exit' hook SIGKILLs whatever is left), then exits. */
+async function stopAndExit(code: number): Promise<never> {
+  setTimeout(() => process.exit(code), 15_000).unref();
+  await cleanup();
+  process.exit(code);
+}
+
+/**
+ * Runs a benchmark's main and exits: 0 when it resolved, 1 when it threw or ran past
+ * `deadlineMs`, 130 on SIGINT/SIGTERM — always after stopping every process it started (cleanup).
+ */
+export function runBenchmark(main: () => Promise<void>, deadlineMs: number, log: (message: string) => void): void {
+  setTimeout(() => {
+    log(`deadline of ${deadlineMs / 1000} s reached; stopping`);
+    void stopAndExit(1);
+  }, deadlineMs).unref();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void stopAndExit(130);
+    });
+  }
+  main().then(
+    () => stopAndExit(0),
+    (error: unknown) => {
+      console.error(error);
+      return stopAndExit(1);
+    },
+  );
+}

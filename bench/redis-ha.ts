@@ -27,7 +27,7 @@ import http from "node:http";
 import os from "node:os";
 import { createInterface } from "node:readline";
 import { hrMs } from "./clock.js";
-import { cleanup, firstLine, register, spawnTsx, terminate, type Server } from "./processes.js";
+import { firstLine, register, runBenchmark, spawnTsx, terminate, type Server } from "./processes.js";
 import { summarize } from "./stats.js";
 import { oursSubject, type Subject } from "./subjects.js";
 import { cpuSeconds, machineBusySeconds, processTree } from "./cpu.js";
@@ -527,30 +527,5 @@ async function main(): Promise<void> {
   report(fan, count((t) => t.shards), count((t) => t.nodes.length), wait);
 }
 
-/** Stops every child (bounded: the 'exit' hooks SIGKILL whatever is left), then exits. */
-async function stopAndExit(code: number): Promise<never> {
-  setTimeout(() => process.exit(code), 15_000).unref();
-  await cleanup();
-  process.exit(code);
-}
-
 if (argv.includes("--viewers")) runViewers();
-else {
-  setTimeout(() => {
-    log(`deadline of ${DEADLINE_MS / 1000} s reached; stopping`);
-    void stopAndExit(1);
-  }, DEADLINE_MS).unref();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping`);
-      void stopAndExit(130);
-    });
-  }
-  main().then(
-    () => stopAndExit(0),
-    (error: unknown) => {
-      console.error(error);
-      return stopAndExit(1);
-    },
-  );
-}
+else runBenchmark(main, DEADLINE_MS, log);

@@ -17,7 +17,7 @@ import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { measureFanout, type FanoutPlan, type FanoutResult } from "./fanout.js";
 import { measureHostile } from "./hostile.js";
-import { cleanup, firstLine, openFilesSoft, ROOT, spawnBare, spawnOurs, spawnTsx, startRedis, terminate, type ServerKind } from "./processes.js";
+import { firstLine, openFilesSoft, ROOT, runBenchmark, spawnBare, spawnOurs, spawnTsx, startRedis, terminate, type ServerKind } from "./processes.js";
 import type { RenderResult } from "./render.js";
 import { printTable, rows, writeResults, type Measured } from "./report.js";
 import { bareSubject, oursSubject, type Subject } from "./subjects.js";
@@ -128,27 +128,4 @@ async function main(): Promise<void> {
   for (const file of profiles) console.log(`cpu profile: ${relative(ROOT, file)}`);
 }
 
-/** Stops every child (bounded: the 'exit' hook SIGKILLs whatever is left), then exits. */
-async function stopAndExit(code: number): Promise<never> {
-  setTimeout(() => process.exit(code), 15_000).unref();
-  await cleanup();
-  process.exit(code);
-}
-
-setTimeout(() => {
-  log(`deadline of ${DEADLINE_MS / 1000} s reached; stopping`);
-  void stopAndExit(1);
-}, DEADLINE_MS).unref();
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`);
-    void stopAndExit(130);
-  });
-}
-main().then(
-  () => stopAndExit(0),
-  (error: unknown) => {
-    console.error(error);
-    return stopAndExit(1);
-  },
-);
+runBenchmark(main, DEADLINE_MS, log);
