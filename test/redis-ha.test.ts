@@ -51,6 +51,15 @@ async function openMany(server: ServerProcess, id: string, count: number): Promi
   return streams;
 }
 
+/** A new session (args n = 0) with `perServer` open streams on each server, each showing its first frame. */
+async function watched(servers: ServerProcess[], id: string, perServer: number): Promise<{ token: string; viewers: StreamReader[] }> {
+  const token = await create(servers[0]!, id);
+  const viewers: StreamReader[] = [];
+  for (const server of servers) viewers.push(...(await openMany(server, id, perServer)));
+  for (const viewer of viewers) expect(await viewer.next(10_000)).toBe("<svg>0</svg>");
+  return { token, viewers };
+}
+
 /** Resolves once the stream shows `frame`; frames before it are skipped. */
 async function shows(stream: StreamReader, frame: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -213,10 +222,8 @@ describe("on a Redis Cluster (3 primaries, one replica each)", () => {
 
   it("a slot moved to another primary under open streams: writes follow it, and the streams keep receiving", async () => {
     const id = "moving";
-    const token = await create(servers[0]!, id);
-    const viewers = [...(await openMany(servers[0]!, id, 20)), ...(await openMany(servers[1]!, id, 20))];
+    const { token, viewers } = await watched(servers, id, 20);
     streams.push(...viewers);
-    for (const viewer of viewers) expect(await viewer.next(10_000)).toBe("<svg>0</svg>");
 
     const slot = keySlot(`rsvg:{${id}}:session`);
     const from = await cluster.primaryFor(`rsvg:{${id}}:session`);
@@ -239,10 +246,8 @@ describe("on a Redis Cluster (3 primaries, one replica each)", () => {
 
   it("a primary killed under open streams and steady writes (REDIS_WAIT_REPLICAS=1): 503 until the shard is whole again, then 200; every stream gets the first frame after; nothing lost or doubled", async () => {
     const id = "failover";
-    const token = await create(servers[0]!, id);
-    const viewers = [...(await openMany(servers[0]!, id, 100)), ...(await openMany(servers[1]!, id, 100))];
+    const { token, viewers } = await watched(servers, id, 100);
     streams.push(...viewers);
-    for (const viewer of viewers) expect(await viewer.next(10_000)).toBe("<svg>0</svg>");
     await failoverUnderLoad({
       label: "cluster failover",
       servers,
@@ -289,10 +294,8 @@ describe("on a Sentinel set (primary, replica, three sentinels)", () => {
 
   it("the primary killed under open streams and steady writes (REDIS_WAIT_REPLICAS=1): 503 until a replica is back, then 200; every stream gets the first frame after; nothing lost or doubled", async () => {
     const id = "sentinel-failover";
-    const token = await create(servers[0]!, id);
-    const viewers = [...(await openMany(servers[0]!, id, 100)), ...(await openMany(servers[1]!, id, 100))];
+    const { token, viewers } = await watched(servers, id, 100);
     streams.push(...viewers);
-    for (const viewer of viewers) expect(await viewer.next(10_000)).toBe("<svg>0</svg>");
     await failoverUnderLoad({
       label: "sentinel failover",
       servers,
