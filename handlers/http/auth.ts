@@ -46,18 +46,18 @@ const forbidden = (message: string) => new AppError("forbidden", message);
 
 /**
  * Checks the request's bearer token against the accepted digests (a session's write token
- * and/or the server API key): 401 when none is presented, 403 when it matches none.
+ * and/or the server API key): 401 when none is presented, 403 when it matches none. `what` names
+ * what the token would grant in the 403; `sha256` is the host's digest (AppContext.sha256).
  */
 export async function authorize(
   request: Request,
   accepted: Array<string | undefined>,
-  what = "this session",
-  sha256?: Sha256Hex,
+  { what = "this session", sha256 }: { what?: string; sha256?: Sha256Hex | undefined } = {},
 ): Promise<void> {
   const token = bearerToken(request);
   if (token === null) throw unauthorized("missing Authorization: Bearer <token>");
   if (token === "") throw unauthorized("Authorization header must be 'Bearer <token>'");
-  const digest = sha256 ? sha256(token) : await hashToken(token);
+  const digest = await hashToken(token, sha256);
   let ok = false;
   for (const candidate of accepted) if (candidate && digestsEqual(digest, candidate)) ok = true;
   if (!ok) throw forbidden(`the token does not grant access to ${what}`);

@@ -7,7 +7,7 @@ export async function metricsRoute(request: Request, ctx: AppContext): Promise<R
   const endpoint = ctx.metricsEndpoint;
   if (!endpoint) throw notFound("route");
   const tokenHash = await ctx.metricsTokenHash;
-  if (tokenHash) await authorize(request, [tokenHash], "the metrics");
+  if (tokenHash) await authorize(request, [tokenHash], { what: "the metrics", sha256: ctx.sha256 });
   const { contentType, body } = await endpoint.scrape();
   return new Response(body, { status: 200, headers: { "Content-Type": contentType, "Cache-Control": "no-store" } });
 }

@@ -10,6 +10,6 @@ export async function authorizedSession(request: IRequest, ctx: AppContext): Pro
   // 401 before anything is read: no credentials, no further work.
   if (bearerToken(request) === null) await authorize(request, []);
   const record = await loadSession(ctx, id);
-  await authorize(request, [record.tokenHash, await ctx.apiKeyHash], undefined, ctx.sha256);
+  await authorize(request, [record.tokenHash, await ctx.apiKeyHash], { sha256: ctx.sha256 });
   return record;
 }

@@ -48,7 +48,7 @@ function links(ctx: AppContext, request: Request, id: string) {
 /** POST /api/session */
 export async function createSession(request: IRequest, ctx: AppContext): Promise<Response> {
   const apiKeyHash = await ctx.apiKeyHash;
-  if (apiKeyHash) await authorize(request, [apiKeyHash], undefined, ctx.sha256);
+  if (apiKeyHash) await authorize(request, [apiKeyHash], { sha256: ctx.sha256 });
   const body = parseBody(CreateSessionBody, await readJsonBody(request, ctx.limits.maxBodyBytes));
   const id = parseSessionId(body.session_id);
   const lifetime = parseExpire(body.expire, ctx.limits.defaultExpireSeconds, ctx.limits.maxExpireSeconds);

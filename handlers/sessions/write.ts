@@ -107,7 +107,7 @@ export async function commitWrite(
     if (request === null) {
       if (record.incarnation !== authorized.incarnation) throw notFound(`session ${authorized.id}`);
     } else if (record.tokenHash !== authorized.tokenHash || record.incarnation !== authorized.incarnation) {
-      await authorize(request, [record.tokenHash, await ctx.apiKeyHash], undefined, ctx.sha256);
+      await authorize(request, [record.tokenHash, await ctx.apiKeyHash], { sha256: ctx.sha256 });
     }
     const { record: next, ttlSeconds } = await derive(record);
     const result = await ctx.hub.commit(next, {

@@ -213,27 +213,21 @@ export class RedisSessionStore implements SessionStore {
     const lua = this.sharded ? shardedScript(source) : source;
     const sha = await scriptSha(lua);
     const wait = this.waitReplicas;
-    if (!wait) {
-      return this.run("EVALSHA", async () => {
-        try {
-          return await this.commands.evalsha(sha, keys, args);
-        } catch (error) {
-          if (!isNoScript(error)) throw error;
-          return await this.commands.eval(lua, keys, args);
-        }
-      });
-    }
-    const { reply, replicas } = await this.run("EVALSHA+WAIT", async () => {
-      const scriptThenWait = this.commands.scriptThenWait!.bind(this.commands);
+    // The script alone, or with WAIT in the same round trip; either by SHA or, unknown, by source.
+    const send = async (command: "evalsha" | "eval", script: string) =>
+      wait
+        ? await this.commands.scriptThenWait!(command, script, keys, args, wait.replicas, wait.timeoutMs)
+        : { reply: await this.commands[command](script, keys, args), replicas: Number.POSITIVE_INFINITY };
+    const { reply, replicas } = await this.run(wait ? "EVALSHA+WAIT" : "EVALSHA", async () => {
       try {
-        return await scriptThenWait("evalsha", sha, keys, args, wait.replicas, wait.timeoutMs);
+        return await send("evalsha", sha);
       } catch (error) {
         if (!isNoScript(error)) throw error;
-        return await scriptThenWait("eval", lua, keys, args, wait.replicas, wait.timeoutMs);
+        return await send("eval", lua);
       }
     });
     // A script that changed nothing (exists, conflict, missing) has nothing to lose.
-    if (replicas < wait.replicas && changed(reply)) {
+    if (wait && replicas < wait.replicas && changed(reply)) {
       throw new AppError(
         "write_unconfirmed",
         `stored on the Redis primary, but ${replicas} of the ${wait.replicas} replicas REDIS_WAIT_REPLICAS asks for confirmed it within ${wait.timeoutMs} ms; it may be lost if the primary fails now — send it again`,

@@ -95,6 +95,9 @@ if KEYS[4] then redis.call('DEL', KEYS[4]) end
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;
 
+/** Each script's Cluster form, made once (a write would otherwise copy its script, and hash the copy for its SHA). */
+const SHARDED = new Map<string, string>();
+
 /**
  * The script for a Redis Cluster: the same steps, with each announcement an SPUBLISH on the
  * session's sharded channel (keys.ts shardChannelKey), which lives in the slot of the script's
@@ -103,5 +106,10 @@ return 1`;
  * keeps it right.
  */
 export function shardedScript(lua: string): string {
-  return lua.replaceAll("redis.call('PUBLISH',", "redis.call('SPUBLISH',");
+  let sharded = SHARDED.get(lua);
+  if (sharded === undefined) {
+    sharded = lua.replaceAll("redis.call('PUBLISH',", "redis.call('SPUBLISH',");
+    SHARDED.set(lua, sharded);
+  }
+  return sharded;
 }

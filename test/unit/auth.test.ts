@@ -49,8 +49,8 @@ describe("the host's synchronous digest", () => {
       return nodeSha256(text);
     };
     expect(await hashToken("abc", sha256)).toBe(await hashToken("abc"));
-    await authorize(withAuth("Bearer right"), [await hashToken("right")], undefined, sha256);
-    await expect(authorize(withAuth("Bearer wrong"), [await hashToken("right")], undefined, sha256)).rejects.toMatchObject({ status: 403 });
+    await authorize(withAuth("Bearer right"), [await hashToken("right")], { sha256 });
+    await expect(authorize(withAuth("Bearer wrong"), [await hashToken("right")], { sha256 })).rejects.toMatchObject({ status: 403 });
     expect(seen).toEqual(["abc", "right", "wrong"]);
   });
 });
