@@ -133,11 +133,14 @@ async function failoverUnderLoad(run: FailoverRun): Promise<void> {
     expect(refused.length, "writes refused during the failover").toBeGreaterThan(0);
     // 503 only while the shard had no primary with a replica: none answered before the kill (one
     // in flight when it came may fail), none started once a replica was back.
+    // The server's client may find the new primary up to one reconnect interval (at most 2 s,
+    // runtime/stores/ioredis-connection.ts backoff) after the topology is whole.
+    const settled = healthyAt + 2_000 + 500;
     for (const a of refused) {
       expect(a.answeredAt).toBeGreaterThanOrEqual(killedAt);
-      expect(a.startedAt).toBeLessThanOrEqual(healthyAt + 1_000);
+      expect(a.startedAt).toBeLessThanOrEqual(settled);
     }
-    expect(answers.filter((a) => a.status === 200 && a.startedAt > healthyAt + 1_000).length).toBeGreaterThan(3);
+    expect(answers.filter((a) => a.status === 200 && a.startedAt > settled).length).toBeGreaterThan(3);
     expect(answers.at(-1)!.status).toBe(200);
     expectConsistent(answers, await stored(run.servers[0]!, run.id));
   } finally {
@@ -308,11 +311,14 @@ describe("on a Sentinel set (primary, replica, three sentinels)", () => {
         const killedAt = Date.now();
         killing(killedAt);
         await victim.kill();
-        await sentinel.waitForFailover(oldPort, 20_000);
+        const newPort = await sentinel.waitForFailover(oldPort, 20_000);
         const promotedAt = Date.now();
-        // Restarted, the old primary is told by the sentinels to replicate the new one.
+        // Restarted as a Sentinel deployment's start script does it: as a replica of the primary
+        // the sentinels name. Left to the sentinels, it took 10–11 s more after the restart in
+        // most runs, and past 30–45 s in two (docs/FACTS.md).
         await victim.restart();
-        await replicaLinked(victim, 45_000);
+        await redisCli(victim.port, "REPLICAOF", "127.0.0.1", String(newPort));
+        await replicaLinked(victim, 20_000);
         return { killedAt, promotedAt, healthyAt: Date.now() };
       },
     });
