@@ -61,6 +61,8 @@ export interface Limits {
   maxPngFilterRadius: number;
   /** Bytes of rendered PNGs kept in memory per process. */
   pngCacheBytes: number;
+  /** Heap for parsed templates kept per process (rendering/liquid.ts parsedTemplateBytes each); 0: parse on every render. */
+  templateCacheBytes: number;
   /** Time from a request's arrival until its whole body must have arrived, ms (408 beyond). */
   bodyTimeoutMs: number;
   /** Most open streams per hub, i.e. per process on the Node host (503 too_many_streams beyond). */
@@ -129,6 +131,7 @@ export const DEFAULT_LIMITS: Limits = {
   // same at 200 as at 3 (0.19 s/Mpx; 0.5–0.7 s below 2, where it convolves exactly).
   maxPngFilterRadius: 8,
   pngCacheBytes: 32 * 1024 * 1024,
+  templateCacheBytes: 8 * 1024 * 1024,
   bodyTimeoutMs: 10_000,
   maxStreams: DEFAULT_MAX_STREAMS,
   maxStreamsPerClient: 0,

@@ -80,6 +80,7 @@ export const ALLOWED_SETTINGS: readonly string[] = [
   "MAX_PNG_FILTER_RADIUS",
   "PNG_TIMEOUT_MS",
   "PNG_CACHE_BYTES",
+  "TEMPLATE_CACHE_BYTES",
 ];
 
 /** Settings the server reads that are set through a knob instead (the error names the knob). */

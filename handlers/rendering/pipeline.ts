@@ -3,12 +3,11 @@ import type { Renderers } from "../ports/renderers.js";
 import type { FrameShape } from "../sessions/shape.js";
 import type { Limits } from "../options.js";
 import type { Renderer } from "./liquid.js";
-import { checkSvgFrame } from "./svg-check.js";
 
 /**
  * The render step, called once per write: Liquid (arguments escaped; bounded by its own render
  * and memory limits, in this isolate), then for svg sessions the check that the frame is an SVG
- * document (svg-check.ts), for html sessions satori through the renderers port — in the Node host
+ * document (svg-check.ts, or what is left of it for a substitution, substitution.ts), for html sessions satori through the renderers port — in the Node host
  * a render process with a hard deadline and a memory ceiling.
  */
 export async function renderFrame(
@@ -19,7 +18,7 @@ export async function renderFrame(
 ): Promise<string> {
   const output = await engines.templates.render(parsed, args);
   if (shape.kind === "svg") {
-    checkSvgFrame(output, engines.limits.maxSvgDepth);
+    engines.templates.checkSvg(parsed, output, engines.limits.maxSvgDepth);
     return output;
   }
   return engines.renderers.html(output, shape.width!, shape.height!);

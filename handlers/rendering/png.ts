@@ -3,6 +3,7 @@ import type { RenderAssets } from "./assets.js";
 import { checkFilters, type FilterLimits } from "./filters.js";
 import { woffToSfnt } from "./woff.js";
 import { AppError } from "../http/errors.js";
+import { SizedLru } from "../sized-lru.js";
 
 export interface PngLimits extends FilterLimits {
   /** Largest `scale` a PNG request may ask for. */
@@ -105,24 +106,23 @@ type Outcome = { png: Uint8Array<ArrayBuffer> } | { failure: AppError };
  * costs nothing; a busy host (503) or a server fault is not remembered.
  */
 export class PngFrames {
-  private readonly done = new Map<string, Outcome>();
+  private readonly done: SizedLru<string, Outcome>;
   private readonly pending = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
-  private cachedBytes = 0;
   /** How many PNGs were handed to the renderer, failed ones included (tests and metrics read it). */
   renders = 0;
 
   constructor(
     private readonly draw: (svg: string, scale: number) => Promise<Uint8Array<ArrayBuffer>>,
-    private readonly limits: Pick<PngLimits, "pngCacheBytes">,
-  ) {}
+    limits: Pick<PngLimits, "pngCacheBytes">,
+  ) {
+    this.done = new SizedLru(limits.pngCacheBytes);
+  }
 
   /** `key` names the frame version; the same key must always mean the same SVG. */
   async png(key: string, svg: string, scale: number): Promise<Uint8Array<ArrayBuffer>> {
     const cacheKey = `${key}@${scale}`;
     const hit = this.done.get(cacheKey);
     if (hit) {
-      this.done.delete(cacheKey);
-      this.done.set(cacheKey, hit);
       if ("failure" in hit) throw hit.failure;
       return hit.png;
     }
@@ -132,24 +132,13 @@ export class PngFrames {
       render = this.draw(svg, scale).finally(() => this.pending.delete(cacheKey));
       this.pending.set(cacheKey, render);
       void render.then(
-        (png) => this.remember(cacheKey, { png }, png.byteLength),
+        (png) => void this.done.set(cacheKey, { png }, png.byteLength),
         (error: unknown) => {
-          if (error instanceof AppError && error.status < 500) this.remember(cacheKey, { failure: error }, FAILURE_BYTES);
+          if (error instanceof AppError && error.status < 500) this.done.set(cacheKey, { failure: error }, FAILURE_BYTES);
         },
       );
     }
     return render;
-  }
-
-  private remember(key: string, outcome: Outcome, bytes: number): void {
-    if (bytes > this.limits.pngCacheBytes / 4) return;
-    this.done.set(key, outcome);
-    this.cachedBytes += bytes;
-    for (const [oldest, entry] of this.done) {
-      if (this.cachedBytes <= this.limits.pngCacheBytes) break;
-      this.done.delete(oldest);
-      this.cachedBytes -= "png" in entry ? entry.png.byteLength : FAILURE_BYTES;
-    }
   }
 }
 
