@@ -60,7 +60,7 @@ export function createServices(options: AppOptions = {}): Services {
     renderers,
     png: new PngFrames((svg, scale) => renderers.png(svg, scale), limits),
     placeholders: new Placeholders(renderers),
-    writes: new WriteQueue(),
+    writes: new WriteQueue(limits.writeCacheBytes),
     previews: new PreviewAdmission(limits, options.trustedProxy),
     apiKeyHash: options.apiKey ? hashToken(options.apiKey, options.sha256) : Promise.resolve(undefined),
     secretsKey: sealingKey(options.secretsKey),

@@ -63,6 +63,8 @@ export interface Limits {
   pngCacheBytes: number;
   /** Heap for parsed templates kept per process (rendering/liquid.ts parsedTemplateBytes each); 0: parse on every render. */
   templateCacheBytes: number;
+  /** Memory for the records this process's writes last committed, which the next write to each starts from (sessions/write-queue.ts); 0: every write reads the store. */
+  writeCacheBytes: number;
   /** Time from a request's arrival until its whole body must have arrived, ms (408 beyond). */
   bodyTimeoutMs: number;
   /** Most open streams per hub, i.e. per process on the Node host (503 too_many_streams beyond). */
@@ -132,6 +134,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxPngFilterRadius: 8,
   pngCacheBytes: 32 * 1024 * 1024,
   templateCacheBytes: 8 * 1024 * 1024,
+  writeCacheBytes: 16 * 1024 * 1024,
   bodyTimeoutMs: 10_000,
   maxStreams: DEFAULT_MAX_STREAMS,
   maxStreamsPerClient: 0,

@@ -36,6 +36,13 @@ export class SizedLru<K, V> {
     return true;
   }
 
+  delete(key: K): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    this.used -= entry.size;
+  }
+
   /** Entries kept and the sum of their sizes. */
   usage(): { entries: number; size: number } {
     return { entries: this.entries.size, size: this.used };

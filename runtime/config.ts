@@ -332,6 +332,7 @@ export const SETTINGS: readonly AnySetting[] = [
   setting({ env: "PNG_TIMEOUT_MS", hosts: NODE, describe: "Hard deadline of one PNG render (422 png_render_limit_exceeded beyond)", fallback: String(DEFAULT_PNG_TIMEOUT_MS), parse: integer(10, 600_000), assign: (c, v) => (c.pngTimeoutMs = v) }),
   setting({ env: "PNG_CACHE_BYTES", hosts: BOTH, describe: "Memory for rendered PNGs per process", fallback: String(DEFAULT_LIMITS.pngCacheBytes), parse: integer(0, 1024 * MAX_BYTES), assign: limit("pngCacheBytes") }),
   setting({ env: "TEMPLATE_CACHE_BYTES", hosts: BOTH, describe: "Memory for parsed templates per process (0: parse on every write)", fallback: String(DEFAULT_LIMITS.templateCacheBytes), parse: integer(0, 1024 * MAX_BYTES), assign: limit("templateCacheBytes") }),
+  setting({ env: "WRITE_CACHE_BYTES", hosts: BOTH, describe: "Memory for the records this process last wrote, which its next writes to them start from instead of reading the store (0: always read)", fallback: String(DEFAULT_LIMITS.writeCacheBytes), parse: integer(0, 1024 * MAX_BYTES), assign: limit("writeCacheBytes") }),
 ];
 
 /** Each host's rows, in table order. The guards are sound because `setting()` types `apply`

@@ -81,6 +81,7 @@ export const ALLOWED_SETTINGS: readonly string[] = [
   "PNG_TIMEOUT_MS",
   "PNG_CACHE_BYTES",
   "TEMPLATE_CACHE_BYTES",
+  "WRITE_CACHE_BYTES",
 ];
 
 /** Settings the server reads that are set through a knob instead (the error names the knob). */

@@ -1,6 +1,7 @@
 import type { IRequest } from "itty-router";
 import { loadSession, type AppContext } from "../context.js";
 import { authorize, bearerToken } from "../http/auth.js";
+import { AppError } from "../http/errors.js";
 import { parseSessionId } from "./ids.js";
 import type { SessionRecord } from "./record.js";
 
@@ -12,4 +13,26 @@ export async function authorizedSession(request: IRequest, ctx: AppContext): Pro
   const record = await loadSession(ctx, id);
   await authorize(request, [record.tokenHash, await ctx.apiKeyHash], { sha256: ctx.sha256 });
   return record;
+}
+
+/**
+ * As authorizedSession, for PUT and PATCH: from the record this process's writers last committed
+ * when it still knows it (write-queue.ts), else from the store. That record may be older than the
+ * store's — its compare-and-set then fails and the write re-reads — so a token it does not grant
+ * is checked against the store's record before it is refused: a token rotated elsewhere works here
+ * at once.
+ */
+export async function authorizedWrite(request: IRequest, ctx: AppContext): Promise<SessionRecord> {
+  const id = parseSessionId(request.params.id);
+  const known = ctx.writes.known(id);
+  if (known === undefined) return authorizedSession(request, ctx);
+  if (bearerToken(request) === null) await authorize(request, []);
+  try {
+    await authorize(request, [known.tokenHash, await ctx.apiKeyHash], { sha256: ctx.sha256 });
+    return known;
+  } catch (error) {
+    if (!(error instanceof AppError && error.code === "forbidden")) throw error;
+    ctx.writes.forget(id);
+    return authorizedSession(request, ctx);
+  }
 }

@@ -74,6 +74,7 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
   if (!(await ctx.hub.create(record, ttlOf(lifetime)))) {
     throw new AppError("session_exists", `session ${id} already exists`);
   }
+  ctx.writes.stored(record);
   return json(
     201,
     { session_id: id, write_token: token, ...links(ctx, request, id), expires_at: expiresAtView(record), renew: record.renew },
@@ -100,6 +101,7 @@ export async function patchSession(request: IRequest, ctx: AppContext): Promise<
 /** DELETE /api/session/:id: removes the session and ends its streams everywhere. */
 export async function deleteSession(request: IRequest, ctx: AppContext): Promise<Response> {
   const record = await authorizedSession(request, ctx);
+  ctx.writes.forget(record.id);
   // false: it was deleted, or replaced by a new incarnation the token does not name, meanwhile.
   if (!(await ctx.hub.remove(record))) throw notFound(`session ${record.id}`);
   // Its webhooks go with it (they are bound to this incarnation and would answer 404 anyway).

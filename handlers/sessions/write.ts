@@ -6,7 +6,7 @@ import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
 import { renderFrame } from "../rendering/pipeline.js";
 import { mergeArgs } from "./args.js";
-import { authorizedSession } from "./authorized.js";
+import { authorizedWrite } from "./authorized.js";
 import { parseExpire } from "./expire.js";
 import { parseSessionId } from "./ids.js";
 import { nextLifetime, type Lifetime } from "./lifetime.js";
@@ -59,7 +59,7 @@ export function writeArgs(
 }
 
 async function prepare(request: IRequest, ctx: AppContext, replace: boolean): Promise<Prepared> {
-  const authorized = await authorizedSession(request, ctx);
+  const authorized = await authorizedWrite(request, ctx);
   const schema = replace ? ReplaceSessionBody : PatchSessionBody;
   const change: Change = { ...parseBody(schema, await readJsonBody(request, ctx.limits.maxBodyBytes)), replace };
   const expire =
@@ -118,6 +118,8 @@ export async function commitWrite(
       line.committed(next);
       return next;
     }
+    // What this process knew of the session is stale: the next attempt, or the next write, reads.
+    ctx.writes.forget(authorized.id);
     if (result === "missing") throw notFound(`session ${authorized.id}`);
   }
   throw new AppError("write_conflict", "the session changed concurrently too often; retry");

@@ -683,7 +683,7 @@ locals {
     "DEFAULT_EXPIRE", "MAX_EXPIRE", "LOST_SESSION_GRACE_SECONDS", "KEEP_ALIVE_MS",
     "READY_TIMEOUT_MS", "MAX_HTML_BYTES", "MAX_HTML_NODES", "MAX_HTML_TEXT", "MAX_HTML_DEPTH",
     "MAX_PNG_SCALE", "MAX_PNG_PIXELS", "MAX_PNG_FILTER_PIXELS", "MAX_PNG_FILTER_RADIUS",
-    "PNG_TIMEOUT_MS", "PNG_CACHE_BYTES", "TEMPLATE_CACHE_BYTES",
+    "PNG_TIMEOUT_MS", "PNG_CACHE_BYTES", "TEMPLATE_CACHE_BYTES", "WRITE_CACHE_BYTES",
   ]
   # The three settings the validations compare with the module's timeouts, with the server's
   # defaults (runtime/config.ts); a value that is not digits is refused by var.settings and read
