@@ -36,6 +36,8 @@ interface Entry {
   channel: Channel;
   /** Settles once the channel is subscribed and holds the session's frame. */
   ready: Promise<void>;
+  /** `ready` has resolved: joiners need not wait (nor arm a timer each). */
+  loaded: boolean;
   expiryTimer?: ReturnType<typeof setTimeout>;
   /** The expiry that came with the current frame. */
   expiresAt: number;
@@ -129,6 +131,7 @@ export class Hub {
     entry.channel.add(viewer, keepAliveMs);
     this.viewers++;
     const membership = new ChannelMembership(this, entry, viewer);
+    if (entry.loaded) return membership;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
@@ -179,7 +182,7 @@ export class Hub {
   }
 
   private open(id: string): Entry {
-    const entry: Entry = { channel: new Channel(id, this.defer), ready: Promise.resolve(), expiresAt: Number.POSITIVE_INFINITY };
+    const entry: Entry = { channel: new Channel(id, this.defer), ready: Promise.resolve(), loaded: false, expiresAt: Number.POSITIVE_INFINITY };
     this.channels.set(id, entry);
     entry.ready = this.load(entry);
     // Joiners see the failure; an unawaited rejection must not surface as unhandled.
@@ -192,10 +195,12 @@ export class Hub {
     const id = entry.channel.id;
     try {
       await this.broker.subscribe(id);
-      if (entry.channel.current) return;
-      const found = await this.store.lookup(id);
-      if (found.state !== "live") throw new SessionNotFound(id, found.state === "deleted");
-      this.offer(entry, frameIdOf(found.record), found.record.frame, found.record.expiresAt);
+      if (!entry.channel.current) {
+        const found = await this.store.lookup(id);
+        if (found.state !== "live") throw new SessionNotFound(id, found.state === "deleted");
+        this.offer(entry, frameIdOf(found.record), found.record.frame, found.record.expiresAt);
+      }
+      entry.loaded = true;
     } catch (error) {
       // Later joiners start afresh instead of inheriting this failure.
       if (this.channels.get(id) === entry) {

@@ -17,8 +17,11 @@ export interface HostHooks {
   directStreams?: DirectStreams;
   /** Reads the request's body without web streams (http/body.ts); absent, `request.body` is read. */
   body?: BodySource;
-  /** The connection's peer address: the client MAX_STREAMS_PER_CLIENT counts against (http/admission.ts). */
-  clientAddress?: string;
+  /**
+   * The connection's peer address: the client MAX_STREAMS_PER_CLIENT counts against
+   * (http/admission.ts). Read only where a cap needs it, while the request's connection is open.
+   */
+  readonly clientAddress?: string | undefined;
 }
 
 /** What the stream routes need besides the app's context: who may open another stream, and the open event streams. */

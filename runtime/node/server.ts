@@ -3,7 +3,17 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Logger } from "pino";
-import { AppError, createApp, StoreUnavailableError, wasSentDirectly, type App, type Ports } from "../../handlers/index.js";
+import {
+  AppError,
+  createApp,
+  StoreUnavailableError,
+  wasSentDirectly,
+  type App,
+  type BodySource,
+  type DirectStreams,
+  type HostHooks,
+  type Ports,
+} from "../../handlers/index.js";
 import { ConfigError, type Config } from "../config.js";
 import { nodeRenderAssets } from "./assets.js";
 import { nodeUiHost } from "./ui-assets.js";
@@ -73,6 +83,20 @@ export function listenError(error: unknown, config: Pick<Config, "port" | "host"
   }
 }
 
+/** What this host offers a request's handler (HostHooks). */
+class NodeHooks implements HostHooks {
+  constructor(
+    private readonly incoming: IncomingMessage,
+    readonly directStreams?: DirectStreams,
+    readonly body?: BodySource,
+  ) {}
+
+  /** Asked for only where a per-client cap counts (the first read of a connection's peer is a getpeername call). */
+  get clientAddress(): string | undefined {
+    return this.incoming.socket.remoteAddress;
+  }
+}
+
 /** Answers after which the connection is closed: the client is slow or there is no room. */
 const CLOSING_STATUSES = new Set([408, 503]);
 /** Refused connections are logged at most this often, with the count since the last line. */
@@ -122,11 +146,7 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
   const adapter = getRequestListener(
     async (request, env) => {
       const { incoming, outgoing } = env as HttpBindings;
-      const response = await app.fetch(request, {
-        directStreams: directStreams(outgoing),
-        body: incomingBody(incoming),
-        clientAddress: incoming.socket.remoteAddress,
-      });
+      const response = await app.fetch(request, new NodeHooks(incoming, directStreams(outgoing), incomingBody(incoming)));
       if (wasSentDirectly(response)) return RESPONSE_ALREADY_SENT;
       if (closing(response.status)) response.headers.set("Connection", "close");
       return response;
@@ -137,9 +157,7 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     if (isMinimalRoute(incoming)) {
       const hooks =
-        incoming.method === "GET"
-          ? { directStreams: directStreams(outgoing), clientAddress: incoming.socket.remoteAddress }
-          : { body: incomingBody(incoming), clientAddress: incoming.socket.remoteAddress };
+        incoming.method === "GET" ? new NodeHooks(incoming, directStreams(outgoing)) : new NodeHooks(incoming, undefined, incomingBody(incoming));
       if (answerMinimal(app, incoming, outgoing, hooks, config.host, closing)) return;
     }
     return adapter(incoming, outgoing);
