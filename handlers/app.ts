@@ -8,7 +8,7 @@ import { AppError, notFound } from "./http/errors.js";
 import { health, ready } from "./http/health.js";
 import { metricsRoute } from "./http/metrics-route.js";
 import { withPlaceholder } from "./http/placeholder.js";
-import { errorResponse, SVG_SECURITY_HEADERS } from "./http/respond.js";
+import { addPlainHeaders, errorResponse, plainAnswerOf, SVG_SECURITY_HEADERS } from "./http/respond.js";
 import { uiAsset } from "./pages/assets.js";
 import { frontPage, notFoundPage, sessionPage, sessionsPage, studioPage, wantsHtml } from "./pages/routes.js";
 import type { AppOptions } from "./options.js";
@@ -235,7 +235,13 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
 
       const method = request.method === "HEAD" ? "GET" : request.method;
       const answered = entry?.routes.find((candidate) => candidate.method === method);
-      response = withHeaders(response, { ...(entry?.image ? SVG_SECURITY_HEADERS : {}), ...cors.headers(request, answered?.cors) });
+      const extra = { ...(entry?.image ? SVG_SECURITY_HEADERS : {}), ...cors.headers(request, answered?.cors) };
+      const plain = host?.plainAnswers && request.method !== "HEAD" ? plainAnswerOf(response) : undefined;
+      if (plain) {
+        addPlainHeaders(plain.headers, extra);
+        return response;
+      }
+      response = withHeaders(response, extra);
       return request.method === "HEAD" ? withoutBody(response) : response;
     },
     drain() {

@@ -4,7 +4,7 @@
  */
 export { createApp, type App, type CreateAppOptions, type Ports } from "./app.js";
 export { createServices, type Services } from "./context.js";
-export { errorJson, textBodyOf } from "./http/respond.js";
+export { errorJson, plainAnswerOf, type PlainAnswer } from "./http/respond.js";
 export { AppError, ERROR_CODES, type ErrorCode } from "./http/errors.js";
 export type { Metrics } from "./metrics.js";
 export { NO_METRICS } from "./metrics.js";

@@ -111,4 +111,44 @@ describe("image streams and writes on the Node host", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: "invalid_query" });
   });
+
+  it("answers writes with exactly the headers the app gives every answer: CORS, Vary, an error's own, an image route's CSP", async () => {
+    const cors = await startInProcess(memoryPorts(), { CORS_ORIGINS: "https://app.example" });
+    try {
+      const body = JSON.stringify({ session_id: "cors", template: "<svg xmlns='http://www.w3.org/2000/svg'>{{ n }}</svg>", args: { n: 1 } });
+      const created = await globalThis.fetch(`${cors.url}/api/session`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+      const write = ((await created.json()) as { write_token: string }).write_token;
+      const patch = (token: string | null, origin: string | null) => ({
+        method: "PATCH",
+        headers: {
+          "Content-Type": "application/json",
+          ...(token === null ? {} : { Authorization: `Bearer ${token}` }),
+          ...(origin === null ? {} : { Origin: origin }),
+        },
+        body: JSON.stringify({ args: { n: 2 } }),
+      });
+      // What the network answer adds by itself (and the adapter's answers too).
+      const HOP = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding"]);
+      const named = (headers: Headers) => [...headers].filter(([name]) => !HOP.has(name)).sort();
+      for (const [path, init, status] of [
+        ["/api/session/cors", patch(write, "https://app.example"), 200],
+        ["/api/session/cors", patch(write, "https://elsewhere.example"), 200],
+        ["/api/session/cors", patch(write, null), 200],
+        ["/api/session/cors", patch(null, "https://app.example"), 401],
+        ["/api/session/cors", patch("rsvg_wrong", null), 403],
+        ["/stream/no-such-session", { headers: { Accept: "application/json" } }, 404],
+      ] as const) {
+        const minimal = await globalThis.fetch(`${cors.url}${path}`, init);
+        const adapter = await cors.app.fetch(new Request(`${cors.url}${path}`, init));
+        expect(minimal.status, path).toBe(status);
+        expect(adapter.status).toBe(status);
+        expect(named(minimal.headers), `${init.method ?? "GET"} ${path} ${status}`).toEqual(named(adapter.headers));
+        expect(await minimal.text()).not.toBe("");
+        await adapter.text();
+      }
+      expect((await globalThis.fetch(`${cors.url}/api/session/cors`, patch(write, "https://app.example"))).headers.get("access-control-allow-origin")).toBe("https://app.example");
+    } finally {
+      await cors.shutdown();
+    }
+  });
 });

@@ -7,25 +7,44 @@ export const SVG_SECURITY_HEADERS: Record<string, string> = {
   "X-Content-Type-Options": "nosniff",
 };
 
-/**
- * The text body of each JSON answer, by its Response: a host that writes answers itself (the Node
- * host's minimal requests) sends it as it is, without having the Response make a web stream of
- * it. A Response is immutable, so the text stays its body; one copied with new headers is
- * another object and is not found here.
- */
-const textBodies = new WeakMap<Response, string>();
+/** A JSON answer as json() made it: what a host that writes answers itself sends. */
+export interface PlainAnswer {
+  readonly text: string;
+  /** As json() was given them; for a host that says it writes plain answers, app.fetch adds its own here. */
+  readonly headers: Record<string, string>;
+}
 
-/** The body of a Response json() made, or undefined for any other. */
-export const textBodyOf = (response: Response): string | undefined => textBodies.get(response);
+/**
+ * Each JSON answer's text and headers, by its Response: a host that writes answers itself (the
+ * Node host's minimal requests) sends them as they are, without having the Response make a web
+ * stream of its body or a Headers object of its headers (HostHooks.plainAnswers). A Response is
+ * immutable, so the text stays its body; one copied with new headers is another object and is
+ * not found here.
+ */
+const plainAnswers = new WeakMap<Response, PlainAnswer>();
+
+/** What json() made of a Response, or undefined for any other. */
+export const plainAnswerOf = (response: Response): PlainAnswer | undefined => plainAnswers.get(response);
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   const text = JSON.stringify(body);
-  const response = new Response(text, {
-    status,
-    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers },
-  });
-  textBodies.set(response, text);
+  const all = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers };
+  const response = new Response(text, { status, headers: { ...all } });
+  plainAnswers.set(response, { text, headers: all });
   return response;
+}
+
+/**
+ * Adds `extra` to `headers` as app.fetch adds its headers to every answer: a header already there
+ * stays, except `Vary`, which is appended to.
+ */
+export function addPlainHeaders(headers: Record<string, string>, extra: Record<string, string>): void {
+  for (const [name, value] of Object.entries(extra)) {
+    const lower = name.toLowerCase();
+    const present = Object.keys(headers).find((key) => key.toLowerCase() === lower);
+    if (present === undefined) headers[name] = value;
+    else if (lower === "vary") headers[present] = `${headers[present]}, ${value}`;
+  }
 }
 
 export function errorJson(code: ErrorCode, message: string, headers: Record<string, string> = {}, details: ErrorDetails = {}): Response {

@@ -22,6 +22,12 @@ export interface HostHooks {
    * (http/admission.ts). Read only where a cap needs it, while the request's connection is open.
    */
   readonly clientAddress?: string | undefined;
+  /**
+   * The host writes a json() answer from plainAnswerOf (its status, text and headers) and never
+   * reads the Response's own headers or body: app.fetch then adds its headers to the plain answer
+   * instead of building the Response's Headers.
+   */
+  readonly plainAnswers?: boolean;
 }
 
 /** What the stream routes need besides the app's context: who may open another stream, and the open event streams. */

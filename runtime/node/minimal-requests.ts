@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App, HostHooks } from "../../handlers/index.js";
-import { textBodyOf, wasSentDirectly } from "../../handlers/index.js";
+import { plainAnswerOf, wasSentDirectly } from "../../handlers/index.js";
 
 /**
  * Image streams and session writes are most of what a busy replica is asked, and much of their
@@ -79,15 +79,18 @@ export function answerMinimal(
 }
 
 async function writeResponse(response: Response, outgoing: ServerResponse, close: boolean): Promise<void> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
+  // A JSON answer as json() made it, with app.fetch's headers added (HostHooks.plainAnswers): its
+  // text is a string end() sends in one write with the head; reading response.body or headers
+  // instead would build the web stream and Headers this path exists to avoid.
+  const plain = plainAnswerOf(response);
+  const headers: Record<string, string> = plain ? { ...plain.headers } : {};
+  if (!plain) {
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+  }
   if (close) headers["connection"] = "close";
-  // A JSON answer's text as it is: a string end() sends in one write with the head; reading
-  // response.body instead would build the web stream this path exists to avoid.
-  const text = textBodyOf(response);
-  const body = text ?? (response.body === null ? null : Buffer.from(await response.arrayBuffer()));
+  const body = plain ? plain.text : response.body === null ? null : Buffer.from(await response.arrayBuffer());
   if (outgoing.destroyed) return;
   if (body !== null) headers["content-length"] = String(Buffer.byteLength(body));
   outgoing.writeHead(response.status, headers);

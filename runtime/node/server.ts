@@ -89,6 +89,8 @@ class NodeHooks implements HostHooks {
     private readonly incoming: IncomingMessage,
     readonly directStreams?: DirectStreams,
     readonly body?: BodySource,
+    /** The minimal path's: its writer (minimal-requests.ts) sends json() answers from their plain form. */
+    readonly plainAnswers = false,
   ) {}
 
   /** Asked for only where a per-client cap counts (the first read of a connection's peer is a getpeername call). */
@@ -157,7 +159,9 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     if (isMinimalRoute(incoming)) {
       const hooks =
-        incoming.method === "GET" ? new NodeHooks(incoming, directStreams(outgoing)) : new NodeHooks(incoming, undefined, incomingBody(incoming));
+        incoming.method === "GET"
+          ? new NodeHooks(incoming, directStreams(outgoing), undefined, true)
+          : new NodeHooks(incoming, undefined, incomingBody(incoming), true);
       if (answerMinimal(app, incoming, outgoing, hooks, config.host, closing)) return;
     }
     return adapter(incoming, outgoing);
