@@ -138,7 +138,7 @@ export async function startRedis(): Promise<string> {
 
 /** The real entry point (runtime/node/main.ts via test/support/server.ts) on Redis, as a replica runs it. */
 export async function spawnOurs(redisUrl: string, profileFile: string | null): Promise<Server> {
-  const server = await spawnServer({ REDIS_URL: redisUrl, SHUTDOWN_GRACE_MS: "2000", ...profilerEnv(profileFile) });
+  const server = await spawnServer({ REDIS_URL: redisUrl, SHUTDOWN_GRACE_MS: "2000", ...profilerEnv(profileFile) }, [], { keepLogs: false });
   track(server.process);
   const pid = server.process.pid!;
   const stop = register(() => terminate(server.process));

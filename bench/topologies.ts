@@ -82,7 +82,7 @@ export function spawnServers(topology: Topology, count: number, env: Record<stri
   return Promise.all(
     Array.from({ length: count }, async () => {
       // As bench/processes.ts spawnOurs runs it, but on any topology's settings.
-      const spawned = await spawnServer({ ...topology.env, SHUTDOWN_GRACE_MS: "2000", ...env });
+      const spawned = await spawnServer({ ...topology.env, SHUTDOWN_GRACE_MS: "2000", ...env }, [], { keepLogs: false });
       const stop = register(() => terminate(spawned.process));
       return { kind: "ours" as const, url: spawned.url, pid: spawned.process.pid!, profile: null, stop };
     }),

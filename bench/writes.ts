@@ -44,7 +44,8 @@ interface Target {
 }
 
 async function ours(env: Record<string, string>): Promise<Target> {
-  const server = await spawnServer({ SHUTDOWN_GRACE_MS: "1000", ...env });
+  // Its request log is written as in production, but not read back by this (the load) process.
+  const server = await spawnServer({ SHUTDOWN_GRACE_MS: "1000", ...env }, [], { keepLogs: false });
   const stop = register(() => terminate(server.process, 3_000));
   return { url: server.url, pid: server.process.pid!, stop };
 }

@@ -25,9 +25,11 @@ export interface ServerProcess {
 /**
  * The real entry point (runtime/node/main.ts) as a child process, as a replica would run. Without
  * a DRAIN_SECONDS of its own it stops on SIGTERM without a drain, so `stop()` is prompt even with
- * streams open; test/drain.test.ts sets it.
+ * streams open; test/drain.test.ts sets it. `keepLogs: false` (benchmarks) stops reading its log
+ * lines once it listens — they are drained unread, so parsing them costs the load generator
+ * nothing — and leaves `logs` with the start-up lines only.
  */
-export async function spawnServer(env: Record<string, string> = {}, args: string[] = []): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string> = {}, args: string[] = [], { keepLogs = true } = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "runtime/node/main.ts", ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", DRAIN_SECONDS: "0", ...env },
@@ -38,13 +40,18 @@ export async function spawnServer(env: Record<string, string> = {}, args: string
   child.stderr!.on("data", (chunk) => logs.push(String(chunk)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join("")}`)), 20_000);
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
       logs.push(line);
       try {
         const entry = JSON.parse(line) as { msg?: string; url?: string };
         if (entry.msg === "listening" && entry.url) {
           clearTimeout(timer);
           resolve(entry.url);
+          if (!keepLogs) {
+            lines.close();
+            child.stdout!.resume();
+          }
         }
       } catch {
         // not a log line
