@@ -20,6 +20,7 @@ import { measureHostile } from "./hostile.js";
 import { firstLine, openFilesSoft, ROOT, runBenchmark, spawnBare, spawnOurs, spawnTsx, startRedis, terminate, type ServerKind } from "./processes.js";
 import type { RenderResult } from "./render.js";
 import { printTable, rows, writeResults, type Measured } from "./report.js";
+import { meanOfRuns } from "./stats.js";
 import { bareSubject, oursSubject, type Subject } from "./subjects.js";
 import { measureWrites } from "./writes.js";
 
@@ -28,11 +29,12 @@ const quick = args.includes("--quick") || process.env["BENCH_QUICK"] === "1";
 const profiling = args.includes("--profile");
 
 const common = { connectTimeoutMs: 30_000, updateTimeoutMs: 30_000, connectConcurrency: 100 };
-const ROUNDS: FanoutPlan[] = quick
+/** `runs`: how many times each server is measured (default 1). */
+const ROUNDS: (FanoutPlan & { runs?: number })[] = quick
   ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, settleMs: 500, admitViewers: 200, probeHealth: true }]
   : [
-      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, settleMs: 2_000, admitViewers: 1_000, probeHealth: false },
-      { ...common, viewers: 5_000, updates: 60, warmupUpdates: 5, settleMs: 2_000, admitViewers: 5_000, probeHealth: false },
+      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, settleMs: 2_000, admitViewers: 1_000, probeHealth: false, runs: 2 },
+      { ...common, viewers: 5_000, updates: 60, warmupUpdates: 5, settleMs: 2_000, admitViewers: 5_000, probeHealth: false, runs: 2 },
       // No admission here: the server's MAX_STREAMS (10,000) is reached.
       { ...common, viewers: 10_000, updates: 40, warmupUpdates: 5, settleMs: 2_000, admitViewers: 0, probeHealth: true },
     ];
@@ -107,9 +109,17 @@ async function main(): Promise<void> {
     if (plan.viewers < wanted.viewers || plan.admitViewers < wanted.admitViewers) {
       notes.push(`open files limit: ${wanted.viewers} + ${wanted.admitViewers} viewers capped to ${plan.viewers} + ${plan.admitViewers} (raise ulimit -n)`);
     }
-    log(`fan-out: ${plan.viewers} viewers, real server then bare broadcaster`);
-    const ours = await runServer("ours", redisUrl, plan);
-    const bare = await runServer("bare", redisUrl, plan);
+    const runs = wanted.runs ?? 1;
+    log(`fan-out: ${plan.viewers} viewers, ${runs === 1 ? "real server then bare broadcaster" : `${runs} runs each: real server, bare, bare, real server`}`);
+    // Run to run on one quiet machine a figure moves 10–20 %; two runs each, the second pair in the
+    // other order (ABBA), cancel some of that and any drift, and each figure is their mean.
+    const results: Record<ServerKind, FanoutResult[]> = { ours: [], bare: [] };
+    for (let i = 0; i < runs; i++) {
+      for (const kind of (i % 2 === 0 ? ["ours", "bare"] : ["bare", "ours"]) as ServerKind[]) results[kind].push(await runServer(kind, redisUrl, plan));
+    }
+    const ours = meanOfRuns(results.ours);
+    const bare = meanOfRuns(results.bare);
+    if (runs > 1) notes.push(`fan-out at ${plan.viewers.toLocaleString("en-US")} viewers: each figure the mean of ${runs} runs (real, bare, bare, real)`);
     measured.fanout.push({ viewers: plan.viewers, ours, bare });
     if (ours.sameFrame === false) notes.push("the real server's frame differs from the baseline's: fan-out ratios compare different work");
   }
