@@ -45,13 +45,7 @@ export interface FanoutResult {
   /** (RSS with the N idle viewers − RSS before them) / N. */
   rssPerViewerBytes: number;
   /** `admitViewers` more viewers, warm: admitted per second (each done once its first frame has arrived), the server's CPU per viewer, µs. */
-  admission: { viewers: number; perSecond: number; cpuUsPerViewer: number; othersCpuShare: number; rssWithThemBytes: number } | null;
-  /**
-   * (RSS with the admitted viewers too − RSS with the N) / admitted: the cost of one more idle
-   * viewer once the heap has taken the first N, without the one-off step a heap takes as it grows
-   * (null without admission).
-   */
-  rssPerAddedViewerBytes: number | null;
+  admission: { viewers: number; perSecond: number; cpuUsPerViewer: number; othersCpuShare: number } | null;
   /** Update sent → its answer, with no viewer attached and with the N viewers, ms. */
   answerIdleMs: Summary;
   answerMs: Summary;
@@ -119,13 +113,11 @@ async function admit(subject: Subject, plan: FanoutPlan, current: string, log: (
     await more.open(subject.streamUrl, plan.admitViewers, current, plan.connectConcurrency, plan.connectTimeoutMs);
     const openMs = hrMs() - openedFrom;
     const admitted = admitting.end();
-    await sleep(plan.settleMs);
     return {
       viewers: plan.admitViewers,
       perSecond: plan.admitViewers / (openMs / 1000),
       cpuUsPerViewer: (admitted.of(server.pid) / plan.admitViewers) * 1e6,
       othersCpuShare: admitted.othersShare,
-      rssWithThemBytes: await medianRss(server.pid),
     };
   } finally {
     await more.stop();
@@ -189,7 +181,6 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
       rssAfterBytes,
       rssPerViewerBytes: (rssAfterBytes - rssBeforeBytes) / plan.viewers,
       admission,
-      rssPerAddedViewerBytes: admission ? (admission.rssWithThemBytes - rssAfterBytes) / admission.viewers : null,
       answerIdleMs: summarize(answerIdle),
       answerMs: summarize(samples.map((s) => s.answer)),
       toLastMs: summarize(samples.map((s) => s.toLast)),

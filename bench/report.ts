@@ -88,9 +88,6 @@ export function rows({ render, fanout, writes, hostile }: Measured): Row[] {
       row(`update answered, p50, ${n} viewers (baseline: same server, no viewer)`, ours.answerMs.p50, ours.answerIdleMs.p50, "ms", "lower", fan),
       row(`update answered, p50, ${n} viewers (baseline: bare /publish, ${n} viewers)`, ours.answerMs.p50, bare.answerMs.p50, "ms", "lower", fan),
       row(`RSS per idle viewer, ${n} viewers`, ours.rssPerViewerBytes / 1024, bare.rssPerViewerBytes / 1024, "KiB"),
-      ...(ours.rssPerAddedViewerBytes === null || bare.rssPerAddedViewerBytes === null
-        ? []
-        : [row(`  RSS per idle viewer added beside them (${n} → ${(viewers + ours.admission!.viewers).toLocaleString("en-US")})`, ours.rssPerAddedViewerBytes / 1024, bare.rssPerAddedViewerBytes / 1024, "KiB")]),
       row(`bytes per frame per viewer, ${n} viewers (should be 1.00×)`, ours.bytesPerFrame, bare.bytesPerFrame, "B"),
     );
     if (ours.admission && bare.admission) {
