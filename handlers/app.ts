@@ -25,6 +25,7 @@ import { Hub } from "./streaming/hub.js";
 import { wasSentDirectly } from "./streaming/outlet.js";
 import { streamSession, type HostHooks, type StreamingContext } from "./streaming/routes.js";
 import { pngSession, snapshotSession } from "./streaming/snapshots.js";
+import { requestUrl } from "./http/request-url.js";
 
 export interface App {
   /** `host` may offer per-request abilities, e.g. writing a stream straight to the connection. */
@@ -217,7 +218,7 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
     hub,
     async fetch(request, host) {
       const routed = request as IRequest;
-      const pathname = new URL(request.url).pathname;
+      const pathname = requestUrl(request).pathname;
       const entry = table.find((candidate) => candidate.match.test(pathname));
       if (BODY_METHODS.has(request.method)) {
         setBodyDeadline(request, services.limits.bodyTimeoutMs);

@@ -15,6 +15,7 @@ import { PreviewAdmission } from "./sessions/preview-admission.js";
 import type { SessionRecord } from "./sessions/record.js";
 import { WriteQueue } from "./sessions/write-queue.js";
 import type { Hub } from "./streaming/hub.js";
+import { requestUrl } from "./http/request-url.js";
 
 /**
  * What lives as long as the process (or the edge isolate): the engines with their caches, the
@@ -98,6 +99,6 @@ export async function loadSession(ctx: AppContext, id: string): Promise<SessionR
 
 /** Absolute base URL for links in responses: the configured public URL, else the request's origin. */
 export function baseUrl(ctx: AppContext, request: Request): string {
-  return ctx.publicUrl ?? new URL(request.url).origin;
+  return ctx.publicUrl ?? requestUrl(request).origin;
 }
 

@@ -12,6 +12,7 @@ import { mapArgs, payloadOf, scopeOf } from "./mapping.js";
 import type { DeliveryEntry, HookRecord } from "./record.js";
 import { openSecret } from "./secrets.js";
 import { verifyDelivery, type Delivery } from "./verify.js";
+import { requestUrl } from "../http/request-url.js";
 
 /**
  * POST /hook/:hook (and /hook/:hook/:token; GET too for token hooks that allow it): a sender's
@@ -39,7 +40,7 @@ export async function deliverHook(request: IRequest, ctx: AppContext): Promise<R
   }
   const delivery: Delivery = {
     method: request.method,
-    url: new URL(request.url),
+    url: requestUrl(request),
     headers: request.headers,
     body: request.method === "GET" ? new Uint8Array(0) : await readBody(request, ctx.limits.maxBodyBytes),
     pathToken: typeof request.params.token === "string" ? pathSegment(request.params.token) : undefined,

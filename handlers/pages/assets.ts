@@ -1,6 +1,7 @@
 import type { IRequest } from "itty-router";
 import type { AppContext } from "../context.js";
 import { notFound } from "../http/errors.js";
+import { requestUrl } from "../http/request-url.js";
 
 /** The pages of the web UI, each with its own script bundle (ui/build.ts). */
 export type PageName = "front" | "studio" | "session" | "sessions" | "basic";
@@ -93,7 +94,7 @@ function gzipOf(path: string, body: string): Promise<ArrayBuffer> {
  * binary files (woff2 is compressed already) as they are.
  */
 export async function uiAsset(request: IRequest, ctx: AppContext): Promise<Response> {
-  const path = new URL(request.url).pathname;
+  const path = requestUrl(request).pathname;
   const file = (await uiAssets(ctx)).files[path];
   if (!file) throw notFound("route");
   const headers: Record<string, string> = {

@@ -11,6 +11,7 @@ import { chooseLanguage } from "./language.js";
 import { format, LANGUAGES, type Messages } from "./messages.js";
 import { starterById, STARTERS } from "./starters.js";
 import { starterThumbnails } from "./thumbnails.js";
+import { requestUrl } from "../http/request-url.js";
 
 /** A browser navigating (Accept ranks HTML above JSON) gets pages; API clients keep JSON errors. */
 export const wantsHtml = (request: Request): boolean => prefersOverJson(request.headers.get("accept"), "text/html");
@@ -87,7 +88,7 @@ export async function frontPage(request: IRequest, ctx: AppContext): Promise<Res
 export async function studioPage(request: IRequest, ctx: AppContext): Promise<Response> {
   const lang = chooseLanguage(request);
   const m = LANGUAGES[lang];
-  const starter = starterById(new URL(request.url).searchParams.get("template")) ?? null;
+  const starter = starterById(requestUrl(request).searchParams.get("template")) ?? null;
   const main = `<h1>${escapeHtml(m.studio_title)}</h1><div id="app" class="studio"></div>`;
   return renderPage(await uiAssets(ctx), {
     page: "studio",

@@ -62,6 +62,9 @@ export class Channel {
   /** Parts on their way, oldest first: the current part's fan-out and keep-alive resends. */
   private fanouts: Fanout[] = [];
   private sliceQueued = false;
+  /** `opening` of the part `openingOf`. */
+  private openingOf: Part | null = null;
+  private openingBytes: Uint8Array | null = null;
 
   constructor(
     readonly id: string,
@@ -81,8 +84,22 @@ export class Channel {
   }
 
   /** Written once per stream, before its first part. */
-  get head(): Uint8Array {
-    return this.encoder.head;
+  /**
+   * A new stream's first chunk: the head and the current part in one, made once per part and
+   * shared by every viewer that starts while it is current (null before the first frame).
+   */
+  get opening(): Uint8Array | null {
+    const part = this.latest;
+    if (part === null) return null;
+    if (this.openingOf !== part) {
+      const head = this.encoder.head;
+      const first = new Uint8Array(head.byteLength + part.bytes.byteLength);
+      first.set(head);
+      first.set(part.bytes, head.byteLength);
+      this.openingBytes = first;
+      this.openingOf = part;
+    }
+    return this.openingBytes;
   }
 
   add(viewer: Viewer, keepAliveMs: number): void {

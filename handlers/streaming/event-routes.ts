@@ -8,6 +8,7 @@ import { EventStreamViewer } from "./event-viewer.js";
 import { directResponse, readableOutlet } from "./outlet.js";
 import type { HostHooks, StreamingContext } from "./routes.js";
 import { keepAliveOption } from "./stream-options.js";
+import { requestUrl } from "../http/request-url.js";
 
 const EVENT_HEADERS = {
   "Content-Type": EVENT_STREAM_TYPE,
@@ -25,7 +26,7 @@ export function sessionEvents(request: IRequest, ctx: StreamingContext, host?: H
 
 /** GET /events?ids=a,b,c: several sessions' frames on one connection, each event naming its session. */
 export function sessionsEvents(request: IRequest, ctx: StreamingContext, host?: HostHooks): Promise<Response> {
-  const raw = new URL(request.url).searchParams.get("ids") ?? "";
+  const raw = requestUrl(request).searchParams.get("ids") ?? "";
   const ids = [...new Set(raw.split(",").map((id) => id.trim()).filter((id) => id !== ""))].map(parseSessionId);
   if (ids.length === 0) throw new AppError("invalid_query", "ids must name at least one session: /events?ids=a,b (or /events/ID)");
   const max = ctx.limits.maxEventIds;
@@ -42,7 +43,7 @@ async function openEvents(
   form: EventForm,
   ids: string[],
 ): Promise<Response> {
-  const keepAliveMs = keepAliveOption(new URL(request.url).searchParams, ctx.limits);
+  const keepAliveMs = keepAliveOption(requestUrl(request).searchParams, ctx.limits);
   if (request.method === "HEAD") {
     if (form === "single") await loadSession(ctx, ids[0]!);
     else if (!(await Promise.all(ids.map((id) => ctx.store.get(id)))).some(Boolean)) throw notFound(`every session of ${ids.join(",")}`);

@@ -48,8 +48,8 @@ interface Entry {
 /** A viewer's place in a channel, from join until it leaves. */
 export interface Membership {
   readonly contentType: string;
-  /** Written once per stream, before the first part. */
-  readonly head: Uint8Array;
+  /** A stream's first chunk: its head and the current part, one shared array per part (null before the first frame). */
+  readonly opening: Uint8Array | null;
   readonly current: Part | null;
   leave(): void;
 }
@@ -333,8 +333,8 @@ class ChannelMembership implements Membership {
     return this.entry.channel.contentType;
   }
 
-  get head(): Uint8Array {
-    return this.entry.channel.head;
+  get opening(): Uint8Array | null {
+    return this.entry.channel.opening;
   }
 
   get current(): Part | null {

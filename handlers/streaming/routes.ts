@@ -11,6 +11,7 @@ import { directResponse, readableOutlet, type DirectStreams, type Outlet, type O
 import { snapshotResponse } from "./snapshots.js";
 import { isTopLevelNavigation, parseStreamOptions } from "./stream-options.js";
 import { StreamViewer } from "./viewer.js";
+import { requestUrl } from "../http/request-url.js";
 
 /** Per-request abilities a host may offer the handlers. */
 export interface HostHooks {
@@ -93,7 +94,7 @@ export async function streamSession(request: IRequest, ctx: StreamingContext, ho
   if (isTopLevelNavigation(request)) {
     return new Response(null, { status: 303, headers: { Location: `/session/${id}`, "Cache-Control": "no-store" } });
   }
-  const options = parseStreamOptions(new URL(request.url), request, ctx.limits);
+  const options = parseStreamOptions(requestUrl(request), request, ctx.limits);
   if (options.asBot) return snapshotResponse(request, await loadSession(ctx, id));
   if (request.method === "HEAD") {
     await loadSession(ctx, id);

@@ -4,6 +4,7 @@ import { SVG_SECURITY_HEADERS } from "../http/respond.js";
 import { parseScale } from "../rendering/png.js";
 import { parseSessionId } from "../sessions/ids.js";
 import type { SessionRecord } from "../sessions/record.js";
+import { requestUrl } from "../http/request-url.js";
 
 /** Names one frame of one session: a re-created session never reuses an old tag. */
 const frameTag = (record: SessionRecord, suffix = "") => `"${record.incarnation.toString(36)}-${record.version}${suffix}"`;
@@ -35,7 +36,7 @@ export async function snapshotSession(request: IRequest, ctx: AppContext): Promi
 /** GET /png/:id?scale=N: the current frame as PNG, rendered once per frame version and scale. */
 export async function pngSession(request: IRequest, ctx: AppContext): Promise<Response> {
   const id = parseSessionId(request.params.id);
-  const scale = parseScale(new URL(request.url), ctx.limits.maxPngScale);
+  const scale = parseScale(requestUrl(request), ctx.limits.maxPngScale);
   const record = await loadSession(ctx, id);
   const etag = frameTag(record, scale === 1 ? "-png" : `-png-${scale}`);
   const headers = { ...SVG_SECURITY_HEADERS, "Cache-Control": "no-cache", ETag: etag };

@@ -58,13 +58,8 @@ export class StreamViewer implements Viewer, OutletEvents {
    * one write (DirectStreams.open's `first`); `opened` must follow before anything else.
    */
   opening(): Uint8Array | null {
-    const part = this.membership?.current;
-    if (this.finished || !part) return null;
-    const head = this.membership!.head;
-    const first = new Uint8Array(head.byteLength + part.bytes.byteLength);
-    first.set(head);
-    first.set(part.bytes, head.byteLength);
-    return first;
+    if (this.finished || !this.membership) return null;
+    return this.membership.opening;
   }
 
   /** The first chunk has been written: from now on the stream takes parts. */
