@@ -2,8 +2,10 @@
  * A request body has a deadline (BODY_TIMEOUT_MS): a client trickling its body is answered 408
  * and disconnected, instead of holding the request open for as long as it keeps trickling.
  */
-import { connect } from "node:net";
+import { createServer } from "node:http";
+import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { incomingBody } from "../runtime/node/request-body.js";
 import { spawnServer, type ServerProcess } from "./support/server.js";
 
 describe("BODY_TIMEOUT_MS", () => {
@@ -118,6 +120,27 @@ describe("MAX_BODY_BYTES without a declared length", () => {
     expect((await fetch(`${server.url}/api/session/chunked-big`)).status).toBe(404);
   });
 
+  it("holds the limit for a chunked body that arrived whole with its head (taken from the buffer at once)", async () => {
+    const whole = async (body: string) => {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      let answer = "";
+      socket.on("data", (chunk) => (answer += String(chunk)));
+      const chunked = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+      // One write: head, the whole body and its end, so all of it is parsed before the body is read.
+      socket.write(`POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked}`);
+      await new Promise((resolve) => socket.once("close", resolve));
+      return answer;
+    };
+    const big = JSON.stringify({ session_id: "whole-big", template: "<svg/>", args: { pad: "x".repeat(5000) } });
+    expect(await whole(big)).toMatch(/^HTTP\/1\.1 413 [\s\S]*payload_too_large/);
+    expect((await fetch(`${server.url}/api/session/whole-big`)).status).toBe(404);
+    const small = JSON.stringify({ session_id: "whole-small", template: "<svg/>", args: { pad: "y".repeat(3000) } });
+    expect(await whole(small)).toMatch(/^HTTP\/1\.1 201 /);
+    expect(await (await fetch(`${server.url}/api/session/whole-small`)).json()).toMatchObject({ args: { pad: "y".repeat(3000) } });
+  });
+
   it("takes a chunked body within the limit", async () => {
     const body = JSON.stringify({ session_id: "chunked-small", template: "<svg/>", args: { pad: "y".repeat(1000) } });
     const { answer } = await chunkedCreate(server.url, [body.slice(0, 50), body.slice(50)], 10);
@@ -125,3 +148,43 @@ describe("MAX_BODY_BYTES without a declared length", () => {
     expect((await fetch(`${server.url}/api/session/chunked-small`)).status).toBe(200);
   });
 });
+
+describe("the Node host's body reader, for a body that has wholly arrived", () => {
+  /** A server reading each body with incomingBody after `waitMs` (so its message is complete), answering what it read. */
+  async function reader(limit: number, waitMs: number) {
+    const server = createServer((req, res) => {
+      setTimeout(() => {
+        void incomingBody(req).read(limit, 5_000).then((read) => {
+          const complete = req.complete;
+          res.end(JSON.stringify({ complete, read: typeof read === "string" ? read : Buffer.from(read).toString() }));
+        });
+      }, waitMs);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+  const send = async (port: number, raw: string) => {
+    const socket = connect(port, "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    let answer = "";
+    socket.on("data", (chunk) => (answer += String(chunk)));
+    socket.write(raw);
+    await new Promise((resolve) => socket.once("close", resolve));
+    return JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").split("\r\n")[0]!) as { complete: boolean; read: string };
+  };
+  const chunked = (body: string) =>
+    `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+
+  it("takes it from the buffer, within the limit, declared or chunked", async () => {
+    const { server, port } = await reader(100, 50);
+    try {
+      expect(await send(port, chunked("x".repeat(100)))).toEqual({ complete: true, read: "x".repeat(100) });
+      expect(await send(port, chunked("x".repeat(101)))).toEqual({ complete: true, read: "too_large" });
+      const body = "y".repeat(80);
+      expect(await send(port, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 80\r\nConnection: close\r\n\r\n${body}`)).toEqual({ complete: true, read: body });
+    } finally {
+      server.close();
+    }
+  });
+});
+
