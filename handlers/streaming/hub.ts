@@ -254,15 +254,25 @@ export class Hub {
     });
   }
 
+  /**
+   * What the channel announces — another replica's frames and deletes, or the echo of this
+   * process's own write — is handled deferred, in arrival order and after `published`'s hand-offs
+   * queued before it: the echo of a write often arrives in the same turn of the event loop as the
+   * store's answer to it, and fanning out first held that write's answer back by a whole slice
+   * (FANOUT_SLICE viewers).
+   */
   private receive(channel: string, payload: string): void {
-    const entry = this.channels.get(channel);
-    if (!entry) return;
+    if (!this.channels.has(channel)) return;
     const message = decodeMessage(payload);
     if (!message) return;
-    if (message.type === "end") return this.endUnlessNewer(entry, message.incarnation);
-    // Older replicas announce no incarnation: their frames belong to the one on screen.
-    const incarnation = message.incarnation ?? entry.channel.current?.id.incarnation ?? 0;
-    this.offer(entry, { incarnation, version: message.version }, message.frame, message.expiresAt);
+    this.defer(() => {
+      const entry = this.channels.get(channel);
+      if (!entry) return;
+      if (message.type === "end") return this.endUnlessNewer(entry, message.incarnation);
+      // Older replicas announce no incarnation: their frames belong to the one on screen.
+      const incarnation = message.incarnation ?? entry.channel.current?.id.incarnation ?? 0;
+      this.offer(entry, { incarnation, version: message.version }, message.frame, message.expiresAt);
+    });
   }
 
   private scheduleExpiry(entry: Entry, expiresAt: number): void {

@@ -100,6 +100,7 @@ describe("the hub, when a re-check finds the record gone", () => {
     const reborn = record("s", { incarnation: first.incarnation + 5_000_000, frame: "<svg>new</svg>" });
     await store.create(reborn, 3600, frameMessage(reborn));
     broker.deliver("s", frameMessage(reborn));
+    await vi.advanceTimersByTimeAsync(0); // announcements are handled deferred
     expect(viewer.frames).toEqual(["<svg>new</svg>"]);
     // Back to normal: the grace no longer applies.
     await vi.advanceTimersByTimeAsync(2 * GRACE_MS);
@@ -168,6 +169,7 @@ describe("the hub, when a re-check finds the record gone", () => {
     // This process already shows the successor (its frame arrived), whose record is then lost.
     const reborn = record("s", { incarnation: first.incarnation + 5_000_000, frame: "<svg>new</svg>" });
     broker.deliver("s", frameMessage(reborn));
+    await vi.advanceTimersByTimeAsync(0); // announcements are handled deferred: now it shows
     broker.resync();
     await vi.advanceTimersByTimeAsync(MINUTE);
     expect(viewer.frames).toEqual(["<svg>new</svg>"]);

@@ -96,6 +96,7 @@ describe("the hub", () => {
       // v3's announcement arrives, then v2's, late.
       broker.deliver("s", frameMessage(v3));
       broker.deliver("s", frameMessage(v2));
+      await vi.advanceTimersByTimeAsync(0); // announcements are handled deferred
       expect(viewer.frames).toEqual(["<svg>3</svg>"]);
       // Had v2's 60 s expiry been taken, the hub would re-read the record when it passed.
       let reads = 0;
@@ -123,10 +124,25 @@ describe("the hub", () => {
     broker.deliver("s", frameMessage({ ...reborn, version: 2, frame: "<svg>new 2</svg>" }));
     broker.deliver("s", frameMessage({ ...old, version: 5, frame: "<svg>old 5</svg>" }));
     broker.deliver("s", endMessage(old.incarnation));
+    // Handled deferred, in arrival order: the old incarnation's end comes after the new frames.
+    expect(viewer.frames).toEqual([]);
+    await settle();
     expect(viewer.frames).toEqual(["<svg>new 1</svg>", "<svg>new 2</svg>"]);
     expect(viewer.ended).toBe(false);
     broker.deliver("s", endMessage(reborn.incarnation));
+    await settle();
     expect(viewer.ended).toBe(true);
+  });
+
+  it("hands an announced frame to local viewers deferred, so whatever the same turn answers goes first", async () => {
+    const { store, hub, broker } = setup();
+    const v1 = record("s");
+    const viewer = await watched(store, hub, v1);
+    // The echo of a write arrives as its store answer does: nothing is written to viewers meanwhile.
+    broker.deliver("s", frameMessage({ ...v1, version: 2, frame: "<svg>2</svg>" }));
+    expect(viewer.frames).toEqual([]);
+    await settle();
+    expect(viewer.frames).toEqual(["<svg>2</svg>"]);
   });
 
   it("hands a frame it committed to local viewers right after the writer's answer, without waiting for the announcement", async () => {
