@@ -43,7 +43,12 @@ describe("streams through the portable ReadableStream body", () => {
     const response = await call("GET", "/stream/slow");
     const reader = response.body!.getReader();
     await reader.read(); // the first chunk; then the reader stalls
-    for (let n = 1; n <= 50; n++) await call("PATCH", "/api/session/slow", { args: { n } }, token);
+    // Writes come from requests, each in a turn of its own: the frames reach the viewer (deferred,
+    // after each write's answer) between them, while the reader does not pull.
+    for (let n = 1; n <= 50; n++) {
+      await call("PATCH", "/api/session/slow", { args: { n } }, token);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     const decoder = new TextDecoder();
     let text = "";
     while (!text.includes("<svg>50</svg>")) text += decoder.decode((await reader.read()).value);
