@@ -12,8 +12,11 @@ type StreamSocket = Socket & { [RESPONSE]?: Tagged; _httpMessage?: unknown };
 function onDrain(this: Tagged) {
   this[EVENTS]?.drained();
 }
+/** Registered once per backed-up spell (ResponseOutlet.ready), not per stream. */
 function onSocketDrain(this: StreamSocket) {
-  this[RESPONSE]?.[EVENTS]?.drained();
+  const response = this[RESPONSE];
+  this[RESPONSE] = undefined;
+  response?.[EVENTS]?.drained();
 }
 function onClose(this: Tagged) {
   const events = this[EVENTS];
@@ -70,7 +73,15 @@ class ResponseOutlet implements Outlet {
     private readonly socket: StreamSocket | null,
   ) {}
   ready(): boolean {
-    return !this.response.writableNeedDrain && !(this.socket?.writableNeedDrain ?? false);
+    if (this.response.writableNeedDrain) return false;
+    const socket = this.socket;
+    if (socket === null || !socket.writableNeedDrain) return true;
+    // Backed up by parts written to it directly: the socket's drain, which the response does not relay, wakes the viewer.
+    if (socket[RESPONSE] !== this.response) {
+      socket[RESPONSE] = this.response as Tagged;
+      socket.once("drain", onSocketDrain);
+    }
+    return false;
   }
   write(chunk: Uint8Array): void {
     const socket = this.socket;
@@ -101,13 +112,7 @@ export function directStreams(response: ServerResponse): DirectStreams {
       (response as Tagged)[EVENTS] = events;
       response.on("drain", onDrain);
       response.once("close", onClose);
-      // Parts written to the socket directly drain there (the response sees no backpressure of its own).
-      const socket = response.socket as StreamSocket | null;
-      if (socket) {
-        socket[RESPONSE] = response;
-        socket.on("drain", onSocketDrain);
-      }
-      return new ResponseOutlet(response, socket);
+      return new ResponseOutlet(response, response.socket as StreamSocket | null);
     },
   };
 }
