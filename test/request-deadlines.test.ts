@@ -64,6 +64,25 @@ describe("BODY_TIMEOUT_MS", () => {
   });
 });
 
+/** Sends `raw` on a new connection in one write; resolves with all that came back once the server closed it. */
+async function exchange(port: number, raw: string): Promise<string> {
+  const socket = connect(port, "127.0.0.1");
+  await new Promise((resolve) => socket.once("connect", resolve));
+  let answer = "";
+  socket.on("data", (chunk) => (answer += String(chunk)));
+  socket.write(raw);
+  await new Promise((resolve) => socket.once("close", resolve));
+  return answer;
+}
+
+/** A whole request with a chunked body (one chunk, then the end), closing its connection. */
+const chunkedRequest = (head: string, body: string) =>
+  `${head}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+
+/** The JSON of an answer whose body came in one chunk. */
+const chunkedJson = (answer: string): unknown =>
+  JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").split("\r\n")[0]!);
+
 /** A raw chunked request (no Content-Length): the body limit must hold without a declared length. */
 async function chunkedCreate(url: string, chunks: string[], gapMs: number): Promise<{ answer: string; sentBeforeAnswer: number }> {
   const { port } = new URL(url);
@@ -114,25 +133,16 @@ describe("MAX_BODY_BYTES without a declared length", () => {
     const chunks = [head, ...Array.from({ length: 40 }, () => "x".repeat(1024)), '"}}'];
     const { answer, sentBeforeAnswer } = await chunkedCreate(server.url, chunks, 30);
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
-    expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").split("\r\n")[0]!)).toMatchObject({ code: "payload_too_large" });
+    expect(chunkedJson(answer)).toMatchObject({ code: "payload_too_large" });
     // 4 KiB is passed after the fifth chunk; a server that buffers everything answers after all 42.
     expect(sentBeforeAnswer).toBeLessThan(20);
     expect((await fetch(`${server.url}/api/session/chunked-big`)).status).toBe(404);
   });
 
   it("holds the limit for a chunked body that arrived whole with its head (taken from the buffer at once)", async () => {
-    const whole = async (body: string) => {
-      const { port } = new URL(server.url);
-      const socket = connect(Number(port), "127.0.0.1");
-      await new Promise((resolve) => socket.once("connect", resolve));
-      let answer = "";
-      socket.on("data", (chunk) => (answer += String(chunk)));
-      const chunked = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
-      // One write: head, the whole body and its end, so all of it is parsed before the body is read.
-      socket.write(`POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked}`);
-      await new Promise((resolve) => socket.once("close", resolve));
-      return answer;
-    };
+    // One write: head, the whole body and its end, so all of it is parsed before the body is read.
+    const whole = (body: string) =>
+      exchange(Number(new URL(server.url).port), chunkedRequest("POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n", body));
     const big = JSON.stringify({ session_id: "whole-big", template: "<svg/>", args: { pad: "x".repeat(5000) } });
     expect(await whole(big)).toMatch(/^HTTP\/1\.1 413 [\s\S]*payload_too_large/);
     expect((await fetch(`${server.url}/api/session/whole-big`)).status).toBe(404);
@@ -163,17 +173,8 @@ describe("the Node host's body reader, for a body that has wholly arrived", () =
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return { server, port: (server.address() as AddressInfo).port };
   }
-  const send = async (port: number, raw: string) => {
-    const socket = connect(port, "127.0.0.1");
-    await new Promise((resolve) => socket.once("connect", resolve));
-    let answer = "";
-    socket.on("data", (chunk) => (answer += String(chunk)));
-    socket.write(raw);
-    await new Promise((resolve) => socket.once("close", resolve));
-    return JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4).replace(/^[0-9a-f]+\r\n/, "").split("\r\n")[0]!) as { complete: boolean; read: string };
-  };
-  const chunked = (body: string) =>
-    `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+  const send = async (port: number, raw: string) => chunkedJson(await exchange(port, raw)) as { complete: boolean; read: string };
+  const chunked = (body: string) => chunkedRequest("POST / HTTP/1.1\r\nHost: x\r\n", body);
 
   it("takes it from the buffer, within the limit, declared or chunked", async () => {
     const { server, port } = await reader(100, 50);

@@ -5,13 +5,18 @@ import { AppError } from "../http/errors.js";
 import { parseSessionId } from "./ids.js";
 import type { SessionRecord } from "./record.js";
 
+/** 403 (401 without a token) unless the request's token is the record's write token or the API key. */
+export async function authorizeFor(request: Request, ctx: AppContext, record: SessionRecord): Promise<void> {
+  await authorize(request, [record.tokenHash, await ctx.apiKeyHash], { sha256: ctx.sha256 });
+}
+
 /** The session a write names, once the request's token is one that may write it. */
 export async function authorizedSession(request: IRequest, ctx: AppContext): Promise<SessionRecord> {
   const id = parseSessionId(request.params.id);
   // 401 before anything is read: no credentials, no further work.
   if (bearerToken(request) === null) await authorize(request, []);
   const record = await loadSession(ctx, id);
-  await authorize(request, [record.tokenHash, await ctx.apiKeyHash], { sha256: ctx.sha256 });
+  await authorizeFor(request, ctx, record);
   return record;
 }
 
@@ -26,9 +31,8 @@ export async function authorizedWrite(request: IRequest, ctx: AppContext): Promi
   const id = parseSessionId(request.params.id);
   const known = ctx.writes.known(id);
   if (known === undefined) return authorizedSession(request, ctx);
-  if (bearerToken(request) === null) await authorize(request, []);
   try {
-    await authorize(request, [known.tokenHash, await ctx.apiKeyHash], { sha256: ctx.sha256 });
+    await authorizeFor(request, ctx, known);
     return known;
   } catch (error) {
     if (!(error instanceof AppError && error.code === "forbidden")) throw error;

@@ -1,12 +1,11 @@
 import type { IRequest } from "itty-router";
 import type { Template } from "liquidjs";
 import { loadSession, type AppContext } from "../context.js";
-import { authorize } from "../http/auth.js";
 import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
 import { renderFrame } from "../rendering/pipeline.js";
 import { mergeArgs } from "./args.js";
-import { authorizedWrite } from "./authorized.js";
+import { authorizedWrite, authorizeFor } from "./authorized.js";
 import { parseExpire } from "./expire.js";
 import { parseSessionId } from "./ids.js";
 import { nextLifetime, type Lifetime } from "./lifetime.js";
@@ -107,7 +106,7 @@ export async function commitWrite(
     if (request === null) {
       if (record.incarnation !== authorized.incarnation) throw notFound(`session ${authorized.id}`);
     } else if (record.tokenHash !== authorized.tokenHash || record.incarnation !== authorized.incarnation) {
-      await authorize(request, [record.tokenHash, await ctx.apiKeyHash], { sha256: ctx.sha256 });
+      await authorizeFor(request, ctx, record);
     }
     const { record: next, ttlSeconds } = await derive(record);
     const result = await ctx.hub.commit(next, {

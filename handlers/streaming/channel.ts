@@ -83,7 +83,6 @@ export class Channel {
     return this.encoder.contentType;
   }
 
-  /** Written once per stream, before its first part. */
   /**
    * A new stream's first chunk: the head and the current part in one, made once per part and
    * shared by every viewer that starts while it is current (null before the first frame).
