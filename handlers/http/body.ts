@@ -4,6 +4,8 @@ import { AppError } from "./errors.js";
 const tooLarge = (limit: number) =>
   new AppError("payload_too_large", `request body exceeds ${limit} bytes`);
 
+/** Shared: a decode without `stream` starts afresh each call. */
+const decoder = new TextDecoder();
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
 /**
@@ -24,10 +26,17 @@ export function requireJsonType(request: Request): void {
  * the whole body, not on the gap between bytes: a client sending one byte every few seconds
  * would otherwise hold the request open indefinitely.
  */
-const deadlines = new WeakMap<Request, { at: number; timeoutMs: number }>();
+const DEADLINE = Symbol("rsvg.bodyDeadline");
+const SOURCE = Symbol("rsvg.bodySource");
+/**
+ * The request itself carries its body's deadline and reader, under symbols only this module
+ * knows: a WeakMap entry per request made the young-generation collections clear ephemerons on
+ * every write.
+ */
+type BodyState = Request & { [DEADLINE]?: { at: number; timeoutMs: number }; [SOURCE]?: BodySource };
 
 export function setBodyDeadline(request: Request, timeoutMs: number): void {
-  deadlines.set(request, { at: performance.now() + timeoutMs, timeoutMs });
+  (request as BodyState)[DEADLINE] = { at: performance.now() + timeoutMs, timeoutMs };
 }
 
 const TIMED_OUT = Symbol("timed out");
@@ -44,11 +53,9 @@ export interface BodySource {
   read(limit: number, timeoutMs: number): Promise<Uint8Array | "too_large" | "timed_out" | "closed">;
 }
 
-const sources = new WeakMap<Request, BodySource>();
-
 /** Set by the app for a request whose host offers its own body reader. */
 export function setBodySource(request: Request, source: BodySource): void {
-  sources.set(request, source);
+  (request as BodyState)[SOURCE] = source;
 }
 
 /**
@@ -61,7 +68,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
     throw new AppError("unsupported_media_type", "request body must be application/json");
   }
   const bytes = await readBody(request, limit);
-  const text = new TextDecoder().decode(bytes);
+  const text = decoder.decode(bytes);
   if (text.trim() === "") throw new AppError("invalid_json", "request body is empty");
   try {
     return JSON.parse(text) as unknown;
@@ -77,11 +84,11 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
 export async function readBody(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) throw tooLarge(limit);
-  const { at, timeoutMs } = deadlines.get(request) ?? {
+  const { at, timeoutMs } = (request as BodyState)[DEADLINE] ?? {
     at: performance.now() + DEFAULT_LIMITS.bodyTimeoutMs,
     timeoutMs: DEFAULT_LIMITS.bodyTimeoutMs,
   };
-  const source = sources.get(request);
+  const source = (request as BodyState)[SOURCE];
   if (source) {
     const read = await source.read(limit, Math.max(0, at - performance.now()));
     if (read === "too_large") throw tooLarge(limit);

@@ -2,7 +2,7 @@ import satori, { init as initSatori } from "satori/standalone";
 import type { FontFace, RenderAssets } from "./assets.js";
 import { AppError } from "../http/errors.js";
 import { parseMarkup, type MarkupLimits, type MarkupNode } from "./markup.js";
-import { utf8Length } from "./liquid.js";
+import { exceedsUtf8 } from "../bytes.js";
 import { RenderDeadline, type ClockState } from "./deadline.js";
 
 export interface HtmlLimits extends MarkupLimits {
@@ -130,7 +130,7 @@ export class HtmlRenderer {
   async toSvg(markup: string, width: number, height: number): Promise<string> {
     const assets = this.assets;
     if (!assets) throw new AppError("html_unavailable", "this server was started without fonts for html sessions");
-    if (utf8Length(markup) > this.limits.maxHtmlBytes) {
+    if (exceedsUtf8(markup, this.limits.maxHtmlBytes)) {
       throw new AppError("markup_too_large", `rendered markup exceeds ${this.limits.maxHtmlBytes} bytes`);
     }
     const tree = parseMarkup(markup, this.limits);

@@ -1,4 +1,5 @@
 import { Liquid, type Template } from "liquidjs";
+import { exceedsUtf8 } from "../bytes.js";
 import { AppError } from "../http/errors.js";
 import { NO_METRICS, type Metrics } from "../metrics.js";
 import type { Limits } from "../options.js";
@@ -20,7 +21,6 @@ type RenderLimits = Pick<
   | "templateCacheBytes"
 >;
 
-export const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
 
 /**
  * The heap a parsed template may take, for TEMPLATE_CACHE_BYTES: two bytes per character plus
@@ -81,7 +81,7 @@ export class Renderer {
 
   /** A webhook mapping's value: bounded and parsed like a template, rendered without escaping. */
   parseMapping(source: string): Template[] {
-    if (utf8Length(source) > this.limits.maxTemplateBytes) {
+    if (exceedsUtf8(source, this.limits.maxTemplateBytes)) {
       throw new AppError("template_too_large", `the mapping exceeds ${this.limits.maxTemplateBytes} bytes`);
     }
     try {
@@ -101,7 +101,7 @@ export class Renderer {
     const known = this.parsed.get(template);
     if (known !== undefined) return known;
     if (template.trim() === "") throw new AppError("invalid_template", "template is empty");
-    if (utf8Length(template) > this.limits.maxTemplateBytes) {
+    if (exceedsUtf8(template, this.limits.maxTemplateBytes)) {
       throw new AppError(
         "template_too_large",
         `template exceeds ${this.limits.maxTemplateBytes} bytes`,
@@ -124,7 +124,7 @@ export class Renderer {
   /** Depth, keys and characters first (sessions/args.ts): JSON.stringify recurses, so it must not see unbounded depth. */
   checkArgs(args: Record<string, unknown>): void {
     checkArgsShape(args, this.limits);
-    if (utf8Length(JSON.stringify(args)) > this.limits.maxArgsBytes) {
+    if (exceedsUtf8(JSON.stringify(args), this.limits.maxArgsBytes)) {
       throw new AppError("args_too_large", `args exceed ${this.limits.maxArgsBytes} bytes of JSON`);
     }
   }
@@ -146,7 +146,7 @@ export class Renderer {
       }
       throw new AppError("render_failed", `template failed to render: ${message}`, {}, position);
     }
-    if (utf8Length(frame) > this.limits.maxFrameBytes) {
+    if (exceedsUtf8(frame, this.limits.maxFrameBytes)) {
       throw new AppError("frame_too_large", `rendered frame exceeds ${this.limits.maxFrameBytes} bytes`);
     }
     return frame;
