@@ -37,7 +37,8 @@ export function logRequests(listener: Listener, log: Logger): Listener {
   }
   return (req, res) => {
     (res as ServerResponse & { [STARTED]?: number })[STARTED] = performance.now();
-    res.once("close", onClose);
+    // "close" is emitted once; `on` spares the wrapper `once` makes per request.
+    res.on("close", onClose);
     return listener(req, res);
   };
 }
