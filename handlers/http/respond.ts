@@ -15,22 +15,23 @@ export interface PlainAnswer {
 }
 
 /**
- * Each JSON answer's text and headers, by its Response: a host that writes answers itself (the
+ * Each JSON answer's text and headers, on its Response: a host that writes answers itself (the
  * Node host's minimal requests) sends them as they are, without having the Response make a web
  * stream of its body or a Headers object of its headers (HostHooks.plainAnswers). A Response is
  * immutable, so the text stays its body; one copied with new headers is another object and is
  * not found here.
  */
-const plainAnswers = new WeakMap<Response, PlainAnswer>();
+const PLAIN = Symbol("rsvg.plainAnswer");
+type WithPlain = Response & { [PLAIN]?: PlainAnswer };
 
-/** What json() made of a Response, or undefined for any other. */
-export const plainAnswerOf = (response: Response): PlainAnswer | undefined => plainAnswers.get(response);
+/** What json() made of a Response, or undefined for any other (it is kept on the Response, under a symbol of this module's, as body.ts keeps its state). */
+export const plainAnswerOf = (response: Response): PlainAnswer | undefined => (response as WithPlain)[PLAIN];
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   const text = JSON.stringify(body);
   const all = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers };
   const response = new Response(text, { status, headers: { ...all } });
-  plainAnswers.set(response, { text, headers: all });
+  (response as WithPlain)[PLAIN] = { text, headers: all };
   return response;
 }
 
