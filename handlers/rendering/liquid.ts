@@ -130,6 +130,11 @@ export class Renderer {
   }
 
   async render(parsed: Template[], args: Record<string, unknown>): Promise<string> {
+    return this.renderNow(parsed, args);
+  }
+
+  /** As render, synchronously: what a write's render step calls (rendering/pipeline.ts). */
+  renderNow(parsed: Template[], args: Record<string, unknown>): string {
     let frame: string;
     const started = performance.now();
     try {

@@ -16,7 +16,21 @@ export async function renderFrame(
   parsed: Template[],
   args: Record<string, unknown>,
 ): Promise<string> {
-  const output = await engines.templates.render(parsed, args);
+  return renderFrameNow(engines, shape, parsed, args);
+}
+
+/**
+ * As renderFrame, without a promise where none is needed: an svg frame is rendered and checked
+ * synchronously (the string); an html one goes to the renderers (a promise). Every write renders,
+ * and an svg write has nothing to wait for.
+ */
+export function renderFrameNow(
+  engines: { templates: Renderer; renderers: Renderers; limits: Pick<Limits, "maxSvgDepth"> },
+  shape: FrameShape,
+  parsed: Template[],
+  args: Record<string, unknown>,
+): string | Promise<string> {
+  const output = engines.templates.renderNow(parsed, args);
   if (shape.kind === "svg") {
     engines.templates.checkSvg(parsed, output, engines.limits.maxSvgDepth);
     return output;

@@ -3,7 +3,7 @@ import type { Template } from "liquidjs";
 import { loadSession, type AppContext } from "../context.js";
 import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
-import { renderFrame } from "../rendering/pipeline.js";
+import { renderFrameNow } from "../rendering/pipeline.js";
 import { mergeArgs } from "./args.js";
 import { authorizedWrite, authorizeFor } from "./authorized.js";
 import { parseExpire } from "./expire.js";
@@ -77,7 +77,9 @@ function apply(request: Request, ctx: AppContext, prepared: Prepared, line: Writ
 }
 
 /** A write's next record, derived from the record it will replace, with the TTL to store it with (absent: keep). */
-export type Derive = (record: SessionRecord) => Promise<{ record: SessionRecord; ttlSeconds?: number | null | undefined }>;
+export type Derive = (
+  record: SessionRecord,
+) => { record: SessionRecord; ttlSeconds?: number | null | undefined } | Promise<{ record: SessionRecord; ttlSeconds?: number | null | undefined }>;
 
 /**
  * The commit loop every write shares, run in the session's write line: derive the next record
@@ -108,7 +110,8 @@ export async function commitWrite(
     } else if (record.tokenHash !== authorized.tokenHash || record.incarnation !== authorized.incarnation) {
       await authorizeFor(request, ctx, record);
     }
-    const { record: next, ttlSeconds } = await derive(record);
+    const derived = derive(record);
+    const { record: next, ttlSeconds } = derived instanceof Promise ? await derived : derived;
     const result = await ctx.hub.commit(next, {
       expect: { incarnation: record.incarnation, version: record.version },
       ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
@@ -124,34 +127,40 @@ export async function commitWrite(
   throw new AppError("write_conflict", "the session changed concurrently too often; retry");
 }
 
-async function nextRecord(
+type Derived = { record: SessionRecord; ttlSeconds: number | null | undefined };
+
+/** The write's next record; synchronous for an svg frame (nothing to wait for), a promise for an html one. */
+function nextRecord(
   ctx: AppContext,
   record: SessionRecord,
   change: Change,
   parsed: Template[] | null,
   expire: Lifetime | undefined,
-): Promise<{ record: SessionRecord; ttlSeconds: number | null | undefined }> {
+): Derived | Promise<Derived> {
   const args = change.replace ? (change.args ?? {}) : mergeArgs(record.args, change.args ?? {});
   ctx.templates.checkArgs(args);
   const template = change.template ?? record.template;
   const shape = nextShape(shapeOf(record), change);
-  const frame = await renderFrame(ctx, shape, parsed ?? ctx.templates.parse(template), args);
-  const now = ctx.now();
-  const { limits } = ctx;
-  // Against the record this attempt read: a renewing write restarts the lifetime stored with it.
-  const { ttlSeconds, ...lifetime } = nextLifetime(record, { expire, renew: change.renew }, now, limits.defaultExpireSeconds, limits.maxExpireSeconds);
-  const next: SessionRecord = {
-    ...record,
-    template,
-    args,
-    frame,
-    kind: shape.kind,
-    width: shape.width,
-    height: shape.height,
-    version: record.version + 1,
-    updatedAt: now,
-    ...lifetime,
+  const frame = renderFrameNow(ctx, shape, parsed ?? ctx.templates.parse(template), args);
+  const derive = (frame: string): Derived => {
+    const now = ctx.now();
+    const { limits } = ctx;
+    // Against the record this attempt read: a renewing write restarts the lifetime stored with it.
+    const { ttlSeconds, ...lifetime } = nextLifetime(record, { expire, renew: change.renew }, now, limits.defaultExpireSeconds, limits.maxExpireSeconds);
+    const next: SessionRecord = {
+      ...record,
+      template,
+      args,
+      frame,
+      kind: shape.kind,
+      width: shape.width,
+      height: shape.height,
+      version: record.version + 1,
+      updatedAt: now,
+      ...lifetime,
+    };
+    if (next.lifetime === undefined) delete next.lifetime;
+    return { record: next, ttlSeconds };
   };
-  if (next.lifetime === undefined) delete next.lifetime;
-  return { record: next, ttlSeconds };
+  return typeof frame === "string" ? derive(frame) : frame.then(derive);
 }
