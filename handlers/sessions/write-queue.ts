@@ -4,7 +4,8 @@ import { compareFrameIds, frameIdOf, type SessionRecord } from "./record.js";
 /** One session's writers in this process: how many are in flight, the last queued, and what they committed. */
 interface Line {
   writers: number;
-  tail: Promise<unknown>;
+  /** Settles once the last queued work has; undefined while no work was queued. */
+  tail: Promise<unknown> | undefined;
   committed: SessionRecord | undefined;
 }
 
@@ -56,7 +57,7 @@ export class WriteQueue {
   async run<P, T>(id: string, prepare: () => Promise<P>, work: (prepared: P, line: WriteLine) => Promise<T>): Promise<T> {
     let line = this.lines.get(id);
     if (!line) {
-      line = { writers: 0, tail: Promise.resolve(), committed: undefined };
+      line = { writers: 0, tail: undefined, committed: undefined };
       this.lines.set(id, line);
     }
     line.writers++;
@@ -70,7 +71,8 @@ export class WriteQueue {
           this.stored(record);
         },
       };
-      const result = current.tail.then(() => work(prepared, handle));
+      // The first work in a line starts at once, not a turn of the microtask queue later.
+      const result = current.tail === undefined ? work(prepared, handle) : current.tail.then(() => work(prepared, handle));
       current.tail = result.then(ignore, ignore);
       return await result;
     } finally {
