@@ -153,6 +153,20 @@ const { router, table } = (() => {
   return { router, table: paths(router.routes) };
 })();
 
+const byPath = new Map(table.map((entry) => [entry.path, entry]));
+
+/**
+ * The table's entry for the request's path: the one of the route the router matched (it sets
+ * `request.route` to that route's pattern, "" for "/"), else the path's entry for 405 and
+ * OPTIONS, else none.
+ */
+function entryOf(request: IRequest): PathEntry | undefined {
+  const route = (request as { route?: string }).route;
+  if (typeof route === "string") return byPath.get(route || "/");
+  const pathname = requestUrl(request).pathname;
+  return table.find((candidate) => candidate.match.test(pathname));
+}
+
 /** Adds headers the handler did not set (Vary: appended); a response with immutable headers is copied first. */
 function withHeaders(response: Response, extra: Record<string, string>): Response {
   const entries = Object.entries(extra);
@@ -218,18 +232,17 @@ export function createApp(ports: Ports, options: CreateAppOptions = {}): App {
     hub,
     async fetch(request, host) {
       const routed = request as IRequest;
-      const pathname = requestUrl(request).pathname;
-      const entry = table.find((candidate) => candidate.match.test(pathname));
       if (BODY_METHODS.has(request.method)) {
         setBodyDeadline(request, services.limits.bodyTimeoutMs);
         if (host?.body) setBodySource(request, host.body);
       }
       let response: Response;
       try {
-        response = ((await router.fetch(routed, ctx, host)) as Response | undefined) ?? (await unrouted(routed, entry));
+        response = ((await router.fetch(routed, ctx, host)) as Response | undefined) ?? (await unrouted(routed, entryOf(routed)));
       } catch (error) {
         response = errorResponse(error, report);
       }
+      const entry = entryOf(routed);
       const route = entry?.path ?? "unmatched";
       services.metrics.requestObserved(route, request.method, response.status);
       if (wasSentDirectly(response)) return response;
