@@ -128,18 +128,44 @@ export function ioredisPorts(options: IoredisOptions = {}): { store: SessionStor
 }
 
 class IoredisCommands implements RedisCommands {
+  /** The socket held corked until the end of this turn of the event loop, if any. */
+  private corked: { cork(): void; uncork(): void } | undefined;
+
   constructor(
     private readonly client: Client,
     private readonly connectTimeoutMs: number,
   ) {}
   get(key: string) {
+    this.gather();
     return this.afterFailure(this.client.get(key));
   }
   evalsha(sha: string, keys: string[], args: string[]) {
+    this.gather();
     return this.afterFailure(this.client.evalsha(sha, keys.length, ...keys, ...args));
   }
   eval(script: string, keys: string[], args: string[]) {
+    this.gather();
     return this.afterFailure(this.client.eval(script, keys.length, ...keys, ...args));
+  }
+  /**
+   * Commands sent in one turn of the event loop leave in one write: ioredis writes each command
+   * to the socket as it is sent, a system call and a wake-up of Redis per write, and a busy
+   * replica starts many writes per turn (one per request its poll returned). The command
+   * connection is corked at the first command of a turn and uncorked once the turn's I/O
+   * callbacks have run (setImmediate), which sends what they wrote as one writev. Not on a
+   * Cluster: its commands go to a connection per node, chosen inside ioredis.
+   */
+  private gather(): void {
+    if (this.corked !== undefined || this.client instanceof Cluster) return;
+    const stream = (this.client as unknown as { stream?: { writable?: boolean; cork?(): void; uncork?(): void } }).stream;
+    if (!stream?.writable || typeof stream.cork !== "function" || typeof stream.uncork !== "function") return;
+    stream.cork();
+    this.corked = stream as { cork(): void; uncork(): void };
+    setImmediate(() => {
+      const corked = this.corked;
+      this.corked = undefined;
+      corked?.uncork();
+    });
   }
   /** On a Cluster, a failed command may mean its node failed over: re-read the slot table (ioredis
    *  runs one refresh at a time), so the next command goes to the promoted replica. */
