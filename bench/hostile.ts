@@ -7,7 +7,7 @@
  * in progress delays the thread that answers /health.
  */
 import { hrMs } from "./clock.js";
-import { register, terminate } from "./processes.js";
+import { buildServer, register, terminate } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
 import { spawnServer } from "../test/support/server.js";
 
@@ -42,7 +42,8 @@ async function pollHealth(url: string, everyMs: number, until: () => boolean): P
 }
 
 export async function measureHostile(windowMs: number): Promise<HostileResult> {
-  const server = await spawnServer({ ...RAISED, SHUTDOWN_GRACE_MS: "1000" });
+  await buildServer();
+  const server = await spawnServer({ ...RAISED, SHUTDOWN_GRACE_MS: "1000" }, [], { built: true });
   const stop = register(() => terminate(server.process));
   try {
     const { url } = server;

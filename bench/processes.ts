@@ -136,9 +136,29 @@ export async function startRedis(): Promise<string> {
   return redis.url;
 }
 
-/** The real entry point (runtime/node/main.ts via test/support/server.ts) on Redis, as a replica runs it. */
+let built: Promise<void> | undefined;
+
+/**
+ * Compiles the server once per bench run (npm run build): the benches measure what `npm start`
+ * and the image run, dist/runtime/node/main.js, not the sources through tsx.
+ */
+export function buildServer(): Promise<void> {
+  return (built ??= new Promise<void>((resolve, reject) => {
+    const child = spawn("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += String(chunk)));
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`npm run build exited with ${code}:\n${stderr}`))));
+  }));
+}
+
+/** How the benches start the real server (test/support/server.ts): compiled, its log drained unread. */
+export const BENCH_SERVER = { keepLogs: false, built: true } as const;
+
+/** The real entry point (the compiled runtime/node/main.ts, via test/support/server.ts) on Redis, as a replica runs it. */
 export async function spawnOurs(redisUrl: string, profileFile: string | null): Promise<Server> {
-  const server = await spawnServer({ REDIS_URL: redisUrl, SHUTDOWN_GRACE_MS: "2000", ...profilerEnv(profileFile) }, [], { keepLogs: false });
+  await buildServer();
+  const server = await spawnServer({ REDIS_URL: redisUrl, SHUTDOWN_GRACE_MS: "2000", ...profilerEnv(profileFile) }, [], BENCH_SERVER);
   track(server.process);
   const pid = server.process.pid!;
   const stop = register(() => terminate(server.process));

@@ -27,10 +27,14 @@ export interface ServerProcess {
  * a DRAIN_SECONDS of its own it stops on SIGTERM without a drain, so `stop()` is prompt even with
  * streams open; test/drain.test.ts sets it. `keepLogs: false` (benchmarks) stops reading its log
  * lines once it listens — they are drained unread, so parsing them costs the load generator
- * nothing — and leaves `logs` with the start-up lines only.
+ * nothing — and leaves `logs` with the start-up lines only. `built: true` (benchmarks) runs the
+ * compiled server in dist/ instead of the sources through tsx, whose transform wraps every
+ * function made at run time in a naming call.
  */
-export async function spawnServer(env: Record<string, string> = {}, args: string[] = [], { keepLogs = true } = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "runtime/node/main.ts", ...args], {
+export async function spawnServer(env: Record<string, string> = {}, args: string[] = [], { keepLogs = true, built = false } = {}): Promise<ServerProcess> {
+  // `built`: the compiled server in dist/ (npm run build), as `npm start` and the image run it.
+  const entry = built ? ["dist/runtime/node/main.js"] : ["--import", "tsx", "runtime/node/main.ts"];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", DRAIN_SECONDS: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
