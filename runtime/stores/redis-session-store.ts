@@ -211,23 +211,29 @@ export class RedisSessionStore implements SessionStore {
    */
   private async script(source: string, keys: string[], args: string[], changed: (reply: unknown) => boolean = () => true): Promise<unknown> {
     const lua = this.sharded ? shardedScript(source) : source;
-    const sha = await scriptSha(lua);
+    const sha = SHAS.get(lua) ?? (await scriptSha(lua));
     const wait = this.waitReplicas;
-    // The script alone, or with WAIT in the same round trip; either by SHA or, unknown, by source.
-    const send = async (command: "evalsha" | "eval", script: string) =>
-      wait
-        ? await this.commands.scriptThenWait!(command, script, keys, args, wait.replicas, wait.timeoutMs)
-        : { reply: await this.commands[command](script, keys, args), replicas: Number.POSITIVE_INFINITY };
-    const { reply, replicas } = await this.run(wait ? "EVALSHA+WAIT" : "EVALSHA", async () => {
-      try {
-        return await send("evalsha", sha);
-      } catch (error) {
+    // By SHA; by source when Redis does not know it (restarted, flushed, another node).
+    const bySha = <T>(send: (command: "evalsha" | "eval", script: string) => Promise<T>): Promise<T> =>
+      send("evalsha", sha).catch((error: unknown) => {
         if (!isNoScript(error)) throw error;
-        return await send("eval", lua);
+        return send("eval", lua);
+      });
+    if (!wait) {
+      // Every write's path, with as few promises as it takes: the script alone.
+      if (this.closed) throw new StoreUnavailableError(`the ${this.kind} store is closed`);
+      try {
+        return await bySha((command, script) => this.commands[command](script, keys, args));
+      } catch (error) {
+        throw this.failure("EVALSHA", error);
       }
-    });
+    }
+    // With WAIT in the same round trip.
+    const { reply, replicas } = await this.run("EVALSHA+WAIT", () =>
+      bySha((command, script) => this.commands.scriptThenWait!(command, script, keys, args, wait.replicas, wait.timeoutMs)),
+    );
     // A script that changed nothing (exists, conflict, missing) has nothing to lose.
-    if (wait && replicas < wait.replicas && changed(reply)) {
+    if (replicas < wait.replicas && changed(reply)) {
       throw new AppError(
         "write_unconfirmed",
         `stored on the Redis primary, but ${replicas} of the ${wait.replicas} replicas REDIS_WAIT_REPLICAS asks for confirmed it within ${wait.timeoutMs} ms; it may be lost if the primary fails now — send it again`,
@@ -247,11 +253,13 @@ export class RedisSessionStore implements SessionStore {
     try {
       return await fn();
     } catch (error) {
-      if (isFullReply(error)) {
-        throw new AppError("store_full", `the ${this.kind} store is full: ${(error as Error).message}`);
-      }
-      throw storeUnavailable(`${this.kind} ${command}`, error);
+      throw this.failure(command, error);
     }
+  }
+
+  private failure(command: string, error: unknown): Error {
+    if (isFullReply(error)) return new AppError("store_full", `the ${this.kind} store is full: ${(error as Error).message}`);
+    return storeUnavailable(`${this.kind} ${command}`, error);
   }
 }
 
