@@ -111,7 +111,8 @@ export function directStreams(response: ServerResponse): DirectStreams {
       else response.flushHeaders();
       (response as Tagged)[EVENTS] = events;
       response.on("drain", onDrain);
-      response.once("close", onClose);
+      // "close" comes once; `on` spares the wrapper `once` makes, kept per open stream.
+      response.on("close", onClose);
       return new ResponseOutlet(response, response.socket as StreamSocket | null);
     },
   };
