@@ -21,7 +21,6 @@ type RenderLimits = Pick<
   | "templateCacheBytes"
 >;
 
-
 /**
  * The heap a parsed template may take, for TEMPLATE_CACHE_BYTES: two bytes per character plus
  * 1,200 per tag and output. Measured with LiquidJS 10 (heap after GC, 20 copies each): the densest
