@@ -7,9 +7,8 @@
  * in progress delays the thread that answers /health.
  */
 import { hrMs } from "./clock.js";
-import { buildServer, register, terminate } from "./processes.js";
+import { register, spawnBenchServer, terminate } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
-import { spawnServer } from "../test/support/server.js";
 
 export interface HostileResult {
   idle: Summary;
@@ -42,8 +41,7 @@ async function pollHealth(url: string, everyMs: number, until: () => boolean): P
 }
 
 export async function measureHostile(windowMs: number): Promise<HostileResult> {
-  await buildServer();
-  const server = await spawnServer({ ...RAISED, SHUTDOWN_GRACE_MS: "1000" }, [], { built: true });
+  const server = await spawnBenchServer({ ...RAISED, SHUTDOWN_GRACE_MS: "1000" });
   const stop = register(() => terminate(server.process));
   try {
     const { url } = server;

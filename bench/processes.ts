@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startRedisServer } from "../test/support/redis.js";
-import { spawnServer } from "../test/support/server.js";
+import { spawnServer, type ServerProcess } from "../test/support/server.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PROFILER = pathToFileURL(fileURLToPath(new URL("cpu-profiler.mjs", import.meta.url))).href;
@@ -152,13 +152,18 @@ export function buildServer(): Promise<void> {
   }));
 }
 
-/** How the benches start the real server (test/support/server.ts): compiled, its log drained unread. */
-export const BENCH_SERVER = { keepLogs: false, built: true } as const;
-
-/** The real entry point (the compiled runtime/node/main.ts, via test/support/server.ts) on Redis, as a replica runs it. */
-export async function spawnOurs(redisUrl: string, profileFile: string | null): Promise<Server> {
+/**
+ * The real server as every bench starts it (test/support/server.ts): compiled (buildServer), its
+ * request log written as in production but drained unread by this, the load process.
+ */
+export async function spawnBenchServer(env: Record<string, string>): Promise<ServerProcess> {
   await buildServer();
-  const server = await spawnServer({ REDIS_URL: redisUrl, SHUTDOWN_GRACE_MS: "2000", ...profilerEnv(profileFile) }, [], BENCH_SERVER);
+  return spawnServer(env, [], { keepLogs: false, built: true });
+}
+
+/** The real entry point (the compiled runtime/node/main.ts) on Redis, as a replica runs it. */
+export async function spawnOurs(redisUrl: string, profileFile: string | null): Promise<Server> {
+  const server = await spawnBenchServer({ REDIS_URL: redisUrl, SHUTDOWN_GRACE_MS: "2000", ...profilerEnv(profileFile) });
   track(server.process);
   const pid = server.process.pid!;
   const stop = register(() => terminate(server.process));

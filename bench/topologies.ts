@@ -12,10 +12,9 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { processTree } from "./cpu.js";
-import { register, terminate, type Server } from "./processes.js";
+import { register, spawnBenchServer, terminate, type Server } from "./processes.js";
 import { redisCli, startCluster } from "../test/support/redis-topologies.js";
 import { startRedisServer } from "../test/support/redis.js";
-import { spawnServer } from "../test/support/server.js";
 
 export type TopologyName = "single" | "cluster";
 
@@ -56,7 +55,7 @@ function serverChildren(): number[] {
     const list = readFileSync(`/proc/self/task/${task}/children`, "utf8").trim();
     for (const pid of list ? list.split(" ").map(Number) : []) {
       try {
-        if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("runtime/node/main.ts")) pids.push(pid);
+        if (/runtime\/node\/main\.(ts|js)/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"))) pids.push(pid);
       } catch {
         // exited meanwhile
       }
@@ -65,7 +64,7 @@ function serverChildren(): number[] {
   return pids;
 }
 
-// spawnServer's children are not in processes.ts's exit hook, and one interrupted while starting
+// The server children are not in processes.ts's exit hook, and one interrupted while starting
 // was never registered: every server child still running is killed on the way out.
 process.once("exit", () => {
   for (const pid of serverChildren()) {
@@ -77,12 +76,12 @@ process.once("exit", () => {
   }
 });
 
-/** `count` real server processes (runtime/node/main.ts) on the topology, started together. */
+/** `count` real server processes (the compiled runtime/node/main.ts) on the topology, started together. */
 export function spawnServers(topology: Topology, count: number, env: Record<string, string> = {}): Promise<Server[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
       // As bench/processes.ts spawnOurs runs it, but on any topology's settings.
-      const spawned = await spawnServer({ ...topology.env, SHUTDOWN_GRACE_MS: "2000", ...env }, [], { keepLogs: false });
+      const spawned = await spawnBenchServer({ ...topology.env, SHUTDOWN_GRACE_MS: "2000", ...env });
       const stop = register(() => terminate(spawned.process));
       return { kind: "ours" as const, url: spawned.url, pid: spawned.process.pid!, profile: null, stop };
     }),

@@ -15,8 +15,7 @@ import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { BADGE_TEMPLATE, badgeArgs } from "./badge.js";
 import { cpuWindow } from "./cpu.js";
-import { BENCH_SERVER, buildServer, firstLine, register, spawnTsx, terminate } from "./processes.js";
-import { spawnServer } from "../test/support/server.js";
+import { firstLine, register, spawnBenchServer, spawnTsx, terminate } from "./processes.js";
 
 export interface WriteFigure {
   perSecond: number;
@@ -44,9 +43,7 @@ interface Target {
 }
 
 async function ours(env: Record<string, string>): Promise<Target> {
-  // Its request log is written as in production, but not read back by this (the load) process.
-  await buildServer();
-  const server = await spawnServer({ SHUTDOWN_GRACE_MS: "1000", ...env }, [], BENCH_SERVER);
+  const server = await spawnBenchServer({ SHUTDOWN_GRACE_MS: "1000", ...env });
   const stop = register(() => terminate(server.process, 3_000));
   return { url: server.url, pid: server.process.pid!, stop };
 }
