@@ -1,3 +1,4 @@
+import { concat } from "../bytes.js";
 import { compareFrameIds, type FrameId } from "../sessions/record.js";
 import { PartEncoder } from "./multipart.js";
 
@@ -62,9 +63,8 @@ export class Channel {
   /** Parts on their way, oldest first: the current part's fan-out and keep-alive resends. */
   private fanouts: Fanout[] = [];
   private sliceQueued = false;
-  /** `opening` of the part `openingOf`. */
-  private openingOf: Part | null = null;
-  private openingBytes: Uint8Array | null = null;
+  /** `opening`, and the part it was made of. */
+  private first: { part: Part; bytes: Uint8Array } | null = null;
 
   constructor(
     readonly id: string,
@@ -90,15 +90,8 @@ export class Channel {
   get opening(): Uint8Array | null {
     const part = this.latest;
     if (part === null) return null;
-    if (this.openingOf !== part) {
-      const head = this.encoder.head;
-      const first = new Uint8Array(head.byteLength + part.bytes.byteLength);
-      first.set(head);
-      first.set(part.bytes, head.byteLength);
-      this.openingBytes = first;
-      this.openingOf = part;
-    }
-    return this.openingBytes;
+    if (this.first?.part !== part) this.first = { part, bytes: concat([this.encoder.head, part.bytes]) };
+    return this.first.bytes;
   }
 
   add(viewer: Viewer, keepAliveMs: number): void {
