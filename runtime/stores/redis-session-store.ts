@@ -211,7 +211,7 @@ export class RedisSessionStore implements SessionStore {
    */
   private async script(source: string, keys: string[], args: string[], changed: (reply: unknown) => boolean = () => true): Promise<unknown> {
     const lua = this.sharded ? shardedScript(source) : source;
-    const sha = SHAS.get(lua) ?? (await scriptSha(lua));
+    const sha = await scriptSha(lua);
     const wait = this.waitReplicas;
     // By SHA; by source when Redis does not know it (restarted, flushed, another node).
     const bySha = <T>(send: (command: "evalsha" | "eval", script: string) => Promise<T>): Promise<T> =>
@@ -219,15 +219,8 @@ export class RedisSessionStore implements SessionStore {
         if (!isNoScript(error)) throw error;
         return send("eval", lua);
       });
-    if (!wait) {
-      // Every write's path, with as few promises as it takes: the script alone.
-      if (this.closed) throw new StoreUnavailableError(`the ${this.kind} store is closed`);
-      try {
-        return await bySha((command, script) => this.commands[command](script, keys, args));
-      } catch (error) {
-        throw this.failure("EVALSHA", error);
-      }
-    }
+    // The script alone: every write's path without REDIS_WAIT_REPLICAS.
+    if (!wait) return this.run("EVALSHA", () => bySha((command, script) => this.commands[command](script, keys, args)));
     // With WAIT in the same round trip.
     const { reply, replicas } = await this.run("EVALSHA+WAIT", () =>
       bySha((command, script) => this.commands.scriptThenWait!(command, script, keys, args, wait.replicas, wait.timeoutMs)),
@@ -253,13 +246,11 @@ export class RedisSessionStore implements SessionStore {
     try {
       return await fn();
     } catch (error) {
-      throw this.failure(command, error);
+      if (isFullReply(error)) {
+        throw new AppError("store_full", `the ${this.kind} store is full: ${(error as Error).message}`);
+      }
+      throw storeUnavailable(`${this.kind} ${command}`, error);
     }
-  }
-
-  private failure(command: string, error: unknown): Error {
-    if (isFullReply(error)) return new AppError("store_full", `the ${this.kind} store is full: ${(error as Error).message}`);
-    return storeUnavailable(`${this.kind} ${command}`, error);
   }
 }
 
