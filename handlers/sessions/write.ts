@@ -76,10 +76,11 @@ function apply(request: Request, ctx: AppContext, prepared: Prepared, line: Writ
   return commitWrite(request, ctx, authorized, line, (record) => nextRecord(ctx, record, change, parsed, expire));
 }
 
-/** A write's next record, derived from the record it will replace, with the TTL to store it with (absent: keep). */
-export type Derive = (
-  record: SessionRecord,
-) => { record: SessionRecord; ttlSeconds?: number | null | undefined } | Promise<{ record: SessionRecord; ttlSeconds?: number | null | undefined }>;
+/** A write's next record, with the TTL to store it with (absent: keep). */
+type Derived = { record: SessionRecord; ttlSeconds?: number | null | undefined };
+
+/** Derives a write's next record from the record it will replace; synchronously where nothing is awaited. */
+export type Derive = (record: SessionRecord) => Derived | Promise<Derived>;
 
 /**
  * The commit loop every write shares, run in the session's write line: derive the next record
@@ -126,8 +127,6 @@ export async function commitWrite(
   }
   throw new AppError("write_conflict", "the session changed concurrently too often; retry");
 }
-
-type Derived = { record: SessionRecord; ttlSeconds: number | null | undefined };
 
 /** The write's next record; synchronous for an svg frame (nothing to wait for), a promise for an html one. */
 function nextRecord(
