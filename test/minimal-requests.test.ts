@@ -1,7 +1,8 @@
 /**
  * How the Node host answers image streams and session writes: through the same app.fetch as every
  * request, but with a minimal request instead of the Fetch adapter's web Request; a stream's
- * response head and first frame go out in one write to the socket.
+ * response head and first frame go out in one write to the socket, and the answers
+ * to writes are written at the end of the event-loop turn that made them, together.
  */
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -94,6 +95,55 @@ describe("image streams and writes on the Node host", () => {
       { method: "GET", url: "/svg/admitted", webRequest: true },
       { method: "PATCH", url: "/api/session/admitted", webRequest: false },
     ]);
+  });
+
+  it("writes a write's answer once the turn that made it is over; writes arriving together are each answered in full", async () => {
+    const { port } = new URL(server.url);
+    const fetch = server.app.fetch;
+    // For each answer app.fetch made: had the server written to that connection by the microtasks after?
+    const writtenAtOnce: boolean[] = [];
+    server.app.fetch = (request, host) => {
+      const connection = writesPerConnection.length - 1;
+      const made = fetch(request, host);
+      void made.then(() => queueMicrotask(() => writtenAtOnce.push(writesPerConnection[connection]! > 0)));
+      return made;
+    };
+    const body = JSON.stringify({ args: { n: 3 } });
+    const request = `PATCH /api/session/admitted HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const socket = connect(Number(port), "127.0.0.1");
+        socket.on("error", () => {});
+        await new Promise((resolve) => socket.once("connect", resolve));
+        socket.write(request);
+        const answer = await new Promise<string>((resolve) => {
+          let received = "";
+          socket.on("data", (chunk) => {
+            received += String(chunk);
+            if (/\r\n\r\n\{.*\}$/s.test(received)) resolve(received);
+          });
+        });
+        socket.destroy();
+        expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+        expect(answer).toContain('"args":{"n":3}');
+      }
+      expect(writtenAtOnce).toEqual([false, false, false]);
+    } finally {
+      server.app.fetch = fetch;
+    }
+    // Writes arriving together, on connections of their own, are all answered, each in full.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        globalThis.fetch(`${server.url}/api/session/admitted`, {
+          method: "PATCH",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}`, Connection: "close" },
+          body: JSON.stringify({ args: { [`k${i}`]: i } }),
+        }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
+    const versions = await Promise.all(answers.map(async (answer) => ((await answer.json()) as { version: number }).version));
+    expect(new Set(versions).size).toBe(8);
   });
 
   it("answers what is not a stream on that route as the app makes it: the placeholder, the redirect, a bad option", async () => {
