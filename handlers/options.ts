@@ -177,7 +177,8 @@ export interface AppOptions {
   /**
    * Runs a task once the event loop has served what is waiting: how local delivery yields between
    * slices of a fan-out (streaming/channel.ts). Default a zero-delay timer; the Node host passes
-   * setImmediate (no 1 ms timer clamp).
+   * the end of the turn, after the answers made in it are sent (runtime/node/turn-end.ts, no 1 ms
+   * timer clamp).
    */
   defer?: (task: () => void) => void;
   /** A synchronous SHA-256 for tokens (ports/digest.ts; the Node host: node:crypto); absent, Web Crypto. */

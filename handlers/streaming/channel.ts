@@ -21,7 +21,7 @@ interface KeepAliveGroup {
   timer: ReturnType<typeof setInterval>;
 }
 
-/** Runs a task soon, after what the event loop has waiting (the Node host: setImmediate). */
+/** Runs a task soon, after what the event loop has waiting (the Node host: the turn's end, after its answers). */
 export type Defer = (task: () => void) => void;
 
 export const deferByTimer: Defer = (task) => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { App, HostHooks } from "../../handlers/index.js";
 import { plainAnswerOf, wasSentDirectly } from "../../handlers/index.js";
+import { sendAtTurnEnd } from "./turn-end.js";
 
 /**
  * Image streams and session writes are most of what a busy replica is asked, and much of their
@@ -92,44 +93,15 @@ async function writeResponse(response: Response, outgoing: ServerResponse, close
   if (close) headers["connection"] = "close";
   const body = plain ? plain.text : response.body === null ? null : Buffer.from(await response.arrayBuffer());
   if (body !== null) headers["content-length"] = String(Buffer.byteLength(body));
-  answers.add({ outgoing, status: response.status, headers, body });
-}
-
-interface Answer {
-  outgoing: ServerResponse;
-  status: number;
-  headers: Record<string, string>;
-  body: string | Buffer | null;
-}
-
-/**
- * The answers made in one event-loop turn, written together when its I/O is done (the check
- * phase, setImmediate). A busy replica reads many requests per turn; written one by one, each
- * answer's send wakes the client's process again (on one machine, an interrupt to another CPU
- * per answer: a tenth of a write's CPU in `npm run bench`), where written together the first
- * wakes it and the rest find it awake. An answer waits at most for the rest of its turn.
- */
-class AnswerBatch {
-  private pending: Answer[] = [];
-
-  add(answer: Answer): void {
-    if (this.pending.push(answer) === 1) setImmediate(this.flush);
-  }
-
-  private readonly flush = (): void => {
-    const batch = this.pending;
-    this.pending = [];
-    for (const { outgoing, status, headers, body } of batch) {
-      if (outgoing.destroyed) continue;
-      try {
-        outgoing.writeHead(status, headers);
-        outgoing.end(body ?? undefined);
-      } catch (error) {
-        // A head Node refuses is this process's bug; that connection goes, the batch's others are written.
-        outgoing.destroy(error instanceof Error ? error : new Error(String(error)));
-      }
+  // Written with the turn's other answers (turn-end.ts).
+  sendAtTurnEnd(() => {
+    if (outgoing.destroyed) return;
+    try {
+      outgoing.writeHead(response.status, headers);
+      outgoing.end(body ?? undefined);
+    } catch (error) {
+      // A head Node refuses is this process's bug: that connection goes, the turn's other answers are written.
+      outgoing.destroy(error instanceof Error ? error : new Error(String(error)));
     }
-  };
+  });
 }
-
-const answers = new AnswerBatch();

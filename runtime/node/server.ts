@@ -25,6 +25,7 @@ import { answerMinimal, isMinimalRoute } from "./minimal-requests.js";
 import { createPrometheusMetrics } from "./metrics.js";
 import { renderPoolFromConfig } from "./render-pool.js";
 import { logRequests } from "./request-log.js";
+import { deferToTurnEnd } from "./turn-end.js";
 
 export interface RunningServer {
   app: App;
@@ -138,7 +139,8 @@ export async function startServer(config: Config, ports: Ports, log: Logger): Pr
     ui: nodeUiHost(),
     renderers,
     sha256: nodeSha256,
-    defer: setImmediate,
+    // After the turn's answers are sent (turn-end.ts): a write is answered before its fan-out starts.
+    defer: deferToTurnEnd,
     onError: (error) => logFailure(log, error),
   });
   metrics.watch(app.hub);
