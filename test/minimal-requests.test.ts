@@ -69,11 +69,39 @@ describe("image streams and writes on the Node host", () => {
     return { received, connection };
   }
 
+  /**
+   * For each answer app.fetch makes from now: had the server written to that connection once the
+   * ticks queued meanwhile ran too (Node uncorks a written socket in the next tick)?
+   */
+  function watchWrittenAtOnce(): { writtenAtOnce: boolean[]; restore(): void } {
+    const fetch = server.app.fetch;
+    const writtenAtOnce: boolean[] = [];
+    server.app.fetch = (request, host) => {
+      const connection = writesPerConnection.length - 1;
+      const made = fetch(request, host);
+      void made.then(() => process.nextTick(() => writtenAtOnce.push(writesPerConnection[connection]! > 0)));
+      return made;
+    };
+    return { writtenAtOnce, restore: () => (server.app.fetch = fetch) };
+  }
+
   it("writes the response head and the first frame in one write", async () => {
     const { received, connection } = await firstFrame("/stream/admitted");
     expect(received).toMatch(/^HTTP\/1\.1 200 /);
     expect(received).toContain("<svg xmlns='http://www.w3.org/2000/svg'>1</svg>");
     expect(writesPerConnection[connection]).toBe(1);
+  });
+
+  it("sends a new stream's head and first frame once the turn that admitted it is over", async () => {
+    const watch = watchWrittenAtOnce();
+    try {
+      const { received, connection } = await firstFrame("/stream/admitted");
+      expect(received).toMatch(/^HTTP\/1\.1 200 /);
+      expect(writesPerConnection[connection]).toBe(1);
+    } finally {
+      watch.restore();
+    }
+    expect(watch.writtenAtOnce).toEqual([false]);
   });
 
   it("hands GET /stream and session writes to the app as a minimal request, everything else as a web Request", async () => {
@@ -99,15 +127,7 @@ describe("image streams and writes on the Node host", () => {
 
   it("writes a write's answer once the turn that made it is over; writes arriving together are each answered in full", async () => {
     const { port } = new URL(server.url);
-    const fetch = server.app.fetch;
-    // For each answer app.fetch made: had the server written to that connection by the microtasks after?
-    const writtenAtOnce: boolean[] = [];
-    server.app.fetch = (request, host) => {
-      const connection = writesPerConnection.length - 1;
-      const made = fetch(request, host);
-      void made.then(() => queueMicrotask(() => writtenAtOnce.push(writesPerConnection[connection]! > 0)));
-      return made;
-    };
+    const watch = watchWrittenAtOnce();
     const body = JSON.stringify({ args: { n: 3 } });
     const request = `PATCH /api/session/admitted HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     try {
@@ -127,9 +147,9 @@ describe("image streams and writes on the Node host", () => {
         expect(answer).toMatch(/^HTTP\/1\.1 200 /);
         expect(answer).toContain('"args":{"n":3}');
       }
-      expect(writtenAtOnce).toEqual([false, false, false]);
+      expect(watch.writtenAtOnce).toEqual([false, false, false]);
     } finally {
-      server.app.fetch = fetch;
+      watch.restore();
     }
     // Writes arriving together, on connections of their own, are all answered, each in full.
     const answers = await Promise.all(
