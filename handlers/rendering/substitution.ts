@@ -1,4 +1,4 @@
-import { checkSvgFrame, NOT_XML_CHAR } from "./svg-check.js";
+import { checkSvgFrame, hasNonXmlChar } from "./svg-check.js";
 
 /**
  * Templates that are markup and plain `{{ name }}` outputs only — no tags, filters, dotted paths
@@ -77,7 +77,7 @@ export class Substitution {
 
   /** Throws as checkSvgFrame does unless `frame`, rendered from this template, is an SVG document. */
   checkSvg(frame: string, maxDepth: number): void {
-    if (!this.svgSafe(maxDepth) || NOT_XML_CHAR.test(frame)) checkSvgFrame(frame, maxDepth);
+    if (!this.svgSafe(maxDepth) || hasNonXmlChar(frame)) checkSvgFrame(frame, maxDepth);
   }
 }
 

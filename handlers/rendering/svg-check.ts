@@ -16,6 +16,11 @@ import { positionAt } from "./template-position.js";
 
 /** Characters outside XML 1.0's Char production (with the u flag, surrogate ranges match only unpaired ones). */
 export const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+/** What NOT_XML_CHAR can match, surrogates paired or not: a class without the u flag, scanned in under half the time. */
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
+const MAYBE_NOT_XML_CHAR = /[\0-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/;
+/** Whether `text` holds a character outside XML 1.0's Char production. */
+export const hasNonXmlChar = (text: string): boolean => MAYBE_NOT_XML_CHAR.test(text) && NOT_XML_CHAR.test(text);
 /** The body of `<?xml …?>`, checked only when short (an XML declaration is), so it cannot backtrack long. */
 const XML_DECL =
   /^[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.[0-9]+"|'1\.[0-9]+')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*$/;

@@ -145,21 +145,27 @@ function nextRecord(
     const now = ctx.now();
     const { limits } = ctx;
     // Against the record this attempt read: a renewing write restarts the lifetime stored with it.
-    const { ttlSeconds, ...lifetime } = nextLifetime(record, { expire, renew: change.renew }, now, limits.defaultExpireSeconds, limits.maxExpireSeconds);
+    const lifetime = nextLifetime(record, { expire, renew: change.renew }, now, limits.defaultExpireSeconds, limits.maxExpireSeconds);
+    // Every field named, in one order: one object shape for every write's record (a spread of
+    // records of different shapes, then a delete, left each write's record in dictionary mode).
     const next: SessionRecord = {
-      ...record,
+      id: record.id,
       template,
       args,
       frame,
       kind: shape.kind,
       width: shape.width,
       height: shape.height,
+      incarnation: record.incarnation,
       version: record.version + 1,
+      tokenHash: record.tokenHash,
+      createdAt: record.createdAt,
       updatedAt: now,
-      ...lifetime,
+      expiresAt: lifetime.expiresAt,
+      lifetime: lifetime.lifetime,
+      renew: lifetime.renew,
     };
-    if (next.lifetime === undefined) delete next.lifetime;
-    return { record: next, ttlSeconds };
+    return { record: next, ttlSeconds: lifetime.ttlSeconds };
   };
   return typeof frame === "string" ? derive(frame) : frame.then(derive);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSvgFrame } from "../../handlers/rendering/svg-check.js";
+import { checkSvgFrame, hasNonXmlChar, NOT_XML_CHAR } from "../../handlers/rendering/svg-check.js";
 
 const DEPTH = 256;
 const check = (frame: string, depth = DEPTH) => () => checkSvgFrame(frame, depth);
@@ -117,5 +117,23 @@ describe("the svg frame check on pathological frames of a megabyte", () => {
     const frame = "<svg>" + '<rect x="1" y="2"/>&amp;<!-- c --><![CDATA[ < ]]>'.repeat(MB / 50) + "</svg>";
     expect(check(frame)).not.toThrow();
     quickly(check(frame));
+  });
+});
+
+describe("hasNonXmlChar", () => {
+  it("agrees with NOT_XML_CHAR on every boundary of XML's Char production and on random strings", () => {
+    const units = [0x0, 0x8, 0x9, 0xa, 0xb, 0xc, 0xd, 0xe, 0x1f, 0x20, 0x7f, 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xfffd, 0xfffe, 0xffff];
+    for (const unit of units) {
+      const text = `a${String.fromCharCode(unit)}b`;
+      expect(hasNonXmlChar(text), unit.toString(16)).toBe(NOT_XML_CHAR.test(text));
+    }
+    expect(hasNonXmlChar("pair 😀 kept")).toBe(false);
+    expect(hasNonXmlChar("lone \ud83d here")).toBe(true);
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let round = 0; round < 2000; round++) {
+      const text = String.fromCharCode(...Array.from({ length: next() % 12 }, () => units[next() % units.length]!));
+      expect(hasNonXmlChar(text), JSON.stringify(text)).toBe(NOT_XML_CHAR.test(text));
+    }
   });
 });
