@@ -11,7 +11,10 @@
  * a memory store, process.memoryUsage().heapUsed read after gc() before and after: +118.8 MiB
  * (1.01 bytes per character) when the JSON is Latin-1, +236.4 MiB (2.01) when it holds one other
  * character, as V8 then keeps every character in two bytes. `storedBytes` counts the second case,
- * so the count is within 1% of the heap the records hold at worst, and twice it at best.
+ * so the count is within 1% of the heap the records hold at worst, and twice it at best. (That
+ * was measured when the store kept each record as one JSON string; it now keeps the frame and
+ * template as given and only the arguments as JSON: the same characters, less the JSON's escapes,
+ * which `storedBytes` no longer counts.)
  *
  * The whole server under that worst case, measured: spawned with --max-old-space-size=256 and
  * filled with such two-byte sessions until the first 507, then 2,000 streams opened on them and 3

@@ -12,7 +12,6 @@ import {
   LEGACY_INCARNATION_FACTOR,
   TOMBSTONE_SECONDS,
   assertAnnouncement,
-  parseStoredRecord,
   type Broker,
   type BrokerListener,
   type CommitOptions,
@@ -40,22 +39,35 @@ export interface MemoryStoreOptions {
 const FULL_SWEEP_INTERVAL_MS = 1_000;
 
 /**
- * What a record's JSON counts against `maxBytes`: its length in UTF-16 code units times two, the
- * heap a V8 string of that length takes when stored two bytes per character, which is the most
- * any content takes (Latin-1-only strings take half). Constant time, no encoding.
+ * What a record counts against `maxBytes`: the lengths of its strings — id, template, frame, token
+ * hash and its arguments' JSON — in UTF-16 code units, times two: the heap V8 strings of those
+ * lengths take when stored two bytes per character, which is the most any content takes
+ * (Latin-1-only strings take half). Constant time, no encoding. Its numbers and the entry itself
+ * are left to MEMORY_MAX_SESSIONS.
  */
-export const storedBytes = (json: string): number => json.length * 2;
+export const storedBytes = (record: SessionRecord, argsJson: string): number =>
+  2 * (record.id.length + record.template.length + record.frame.length + record.tokenHash.length + argsJson.length);
 
+/**
+ * A record as kept: its strings and numbers as given (immutable, shared with the caller), its
+ * arguments as JSON, so no caller can change what is stored through an object it holds or got.
+ * Only the arguments are encoded, not the frame and template: escaping their quotes was most of
+ * a write's JSON work.
+ */
 interface Entry {
-  /** The record as JSON: a copy callers cannot mutate, with the same shape Redis would return. */
-  json: string;
-  /** storedBytes(json), counted in MemoryStore.bytes while the entry is in the map. */
+  /** The record without `args` (dropped). */
+  record: SessionRecord;
+  argsJson: string;
+  /** storedBytes, counted in MemoryStore.bytes while the entry is in the map. */
   bytes: number;
   incarnation: number;
   version: number;
   /** Epoch ms; Infinity for a session without expiry. */
   expiresAt: number;
 }
+
+/** What a kept record's `args` holds until `get` puts the decoded arguments there. */
+const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
 
 /** A deleted session's tombstone: the incarnation deleted, until when it is kept. */
 interface Tombstone {
@@ -106,7 +118,7 @@ export class MemoryStore implements SessionStore {
 
   async get(id: string): Promise<SessionRecord | null> {
     const entry = this.live(id);
-    return entry ? parseStoredRecord(entry.json) : null;
+    return entry ? { ...entry.record, args: JSON.parse(entry.argsJson) as Record<string, unknown> } : null;
   }
 
   async lookup(id: string): Promise<SessionLookup> {
@@ -185,8 +197,26 @@ export class MemoryStore implements SessionStore {
   private entry(record: SessionRecord, expiresAt: number): Entry {
     // Written by an older version: no incarnation stored, so it is derived as on Redis.
     const incarnation = record.incarnation ?? record.createdAt * LEGACY_INCARNATION_FACTOR;
-    const json = JSON.stringify(record);
-    return { json, bytes: storedBytes(json), incarnation, version: record.version, expiresAt };
+    const argsJson = JSON.stringify(record.args);
+    // Named field by field: the caller's object (and its args) is not kept, and every entry's record has one shape.
+    const kept: SessionRecord = {
+      id: record.id,
+      template: record.template,
+      args: EMPTY_ARGS,
+      frame: record.frame,
+      kind: record.kind,
+      width: record.width,
+      height: record.height,
+      incarnation,
+      version: record.version,
+      tokenHash: record.tokenHash,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+      expiresAt: record.expiresAt,
+      lifetime: record.lifetime,
+      renew: record.renew,
+    };
+    return { record: kept, argsJson, bytes: storedBytes(record, argsJson), incarnation, version: record.version, expiresAt };
   }
 
   /** Throws store_full unless `bytes` more and `sessions` more fit; expired records are swept out first. */

@@ -24,7 +24,7 @@ function record(id: string, pad = 0, overrides: Partial<SessionRecord> = {}): Se
     ...overrides,
   };
 }
-const bytesOf = (r: SessionRecord) => storedBytes(JSON.stringify(r));
+const bytesOf = (r: SessionRecord) => storedBytes(r, JSON.stringify(r.args));
 const next = (r: SessionRecord, pad: number) => ({ ...record(r.id, pad), version: r.version + 1 });
 const expectOf = (r: SessionRecord) => ({ expect: { incarnation: r.incarnation, version: r.version } });
 const full = expect.objectContaining({ status: 507, code: "store_full" });
@@ -42,9 +42,10 @@ describe("the memory store's caps", () => {
     current = undefined;
   });
 
-  it("counts a record's JSON as its length times two, the most V8 holds for it", () => {
-    expect(storedBytes("abc")).toBe(6);
-    expect(storedBytes("✓🚀")).toBe(6);
+  it("counts a record's strings and its arguments' JSON at two bytes a code unit, the most V8 holds for them", () => {
+    const r = record("abc", 0, { template: "<svg/>", frame: "✓🚀", tokenHash: "ab".repeat(32) });
+    expect(storedBytes(r, "{}")).toBe(2 * (3 + 6 + 3 + 64 + 2));
+    expect(storedBytes(r, '{"a":"✓"}')).toBe(2 * (3 + 6 + 3 + 64 + 9));
     expect(DEFAULT_MEMORY_MAX_BYTES).toBe(64 * 1024 * 1024);
     expect(DEFAULT_MEMORY_MAX_SESSIONS).toBe(100_000);
   });
@@ -150,6 +151,25 @@ describe("the memory store's caps", () => {
       await expect(store.create(record("second"), 60, "n")).rejects.toThrow(/1 of 1 sessions/);
     } finally {
       await Promise.all([store.close(), broker.close()]);
+    }
+  });
+});
+
+describe("the memory store's records", () => {
+  it("are copies: changing the record given, or one got, changes nothing stored", async () => {
+    const store = new MemoryStore({ now: () => T0, sweepIntervalMs: 3_600_000 });
+    try {
+      const given = record("a", 0, { args: { a: "kept", nested: { deep: [1, 2] } } });
+      await store.create(given, 60, "n");
+      (given.args as { a: string }).a = "changed by the writer";
+      const got = (await store.get("a"))!;
+      expect(got.args).toEqual({ a: "kept", nested: { deep: [1, 2] } });
+      (got.args as { nested: { deep: number[] } }).nested.deep.push(3);
+      got.frame = "changed by a reader";
+      expect(await store.get("a")).toEqual({ ...record("a"), args: { a: "kept", nested: { deep: [1, 2] } } });
+      expect(await store.get("a")).not.toBe(got);
+    } finally {
+      await store.close();
     }
   });
 });
