@@ -91,6 +91,18 @@ describe("args are data: any key is a plain key", () => {
     expect(Object.keys(merged)).toEqual(["a"]);
   });
 
+  it("a merge keeps the current keys' order, removes nulls, adds new keys last, and changes neither input", () => {
+    const current = { a: 1, b: 2, c: 3 };
+    const change = { b: null, c: 30, d: 4, e: null };
+    const merged = mergeArgs(current, change);
+    expect(Object.entries(merged)).toEqual([["a", 1], ["c", 30], ["d", 4]]);
+    expect(current).toEqual({ a: 1, b: 2, c: 3 });
+    expect(change).toEqual({ b: null, c: 30, d: 4, e: null });
+    for (const key of Object.keys(merged)) {
+      expect(Object.getOwnPropertyDescriptor(merged, key)).toMatchObject({ writable: true, enumerable: true, configurable: true });
+    }
+  });
+
   it("renders such keys as plain arguments, and nothing from a prototype", async () => {
     const args = mergeArgs({}, fromJson('{"__proto__": "P", "constructor": "C", "toString": "T"}'));
     expect(await renderer.render(renderer.parse("{{ __proto__ }}|{{ constructor }}|{{ toString }}"), args)).toBe("P|C|T");
