@@ -55,7 +55,7 @@ export const storedBytes = (record: SessionRecord, argsJson: string): number =>
  * a write's JSON work.
  */
 interface Entry {
-  /** The record without `args` (dropped). */
+  /** The record with every field but `args`, which holds EMPTY_ARGS: the arguments are `argsJson`. */
   record: SessionRecord;
   argsJson: string;
   /** storedBytes, counted in MemoryStore.bytes while the entry is in the map. */

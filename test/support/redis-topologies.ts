@@ -165,8 +165,27 @@ async function startAll(nodes: RedisNode[], dir: string): Promise<void> {
 
 const BASE = ["--bind", HOST, "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0"];
 
+/**
+ * A port found free (freePort) can be taken before redis-server binds it — another test's
+ * outgoing connection gets it as its local port — and the node then exits with "Address already
+ * in use". Such a start is made again on fresh ports, at most `attempts` times in all.
+ */
+async function onFreshPortsIfTaken<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !String((error as Error).message).includes("Address already in use")) throw error;
+    }
+  }
+}
+
 /** With `tls`, every node serves TLS only, the cluster bus and replication included. */
-export async function startCluster(tls?: TlsFiles): Promise<ClusterTopology> {
+export function startCluster(tls?: TlsFiles): Promise<ClusterTopology> {
+  return onFreshPortsIfTaken(() => startClusterOnce(tls));
+}
+
+async function startClusterOnce(tls?: TlsFiles): Promise<ClusterTopology> {
   const dir = await mkdtemp(join(tmpdir(), "realtime-svg-cluster-"));
   const ports = await distinctPorts(6);
   const nodes: RedisNode[] = [];
@@ -259,7 +278,11 @@ export async function startCluster(tls?: TlsFiles): Promise<ClusterTopology> {
 }
 
 /** With `tls`, the data nodes and the sentinels serve TLS only, and talk to each other over it. */
-export async function startSentinelSet(masterName = "realtime-svg", tls?: TlsFiles, passwords: SentinelPasswords = {}): Promise<SentinelTopology> {
+export function startSentinelSet(masterName = "realtime-svg", tls?: TlsFiles, passwords: SentinelPasswords = {}): Promise<SentinelTopology> {
+  return onFreshPortsIfTaken(() => startSentinelSetOnce(masterName, tls, passwords));
+}
+
+async function startSentinelSetOnce(masterName: string, tls: TlsFiles | undefined, passwords: SentinelPasswords): Promise<SentinelTopology> {
   const dir = await mkdtemp(join(tmpdir(), "realtime-svg-sentinel-"));
   const [primaryPort, replicaPort, ...sentinelPorts] = await distinctPorts(5);
   if (primaryPort === undefined || replicaPort === undefined) throw new Error("no free ports");
