@@ -18,7 +18,11 @@ let sentinelAdmin: Redis;
 let clusterAdmin: Cluster;
 
 beforeAll(async () => {
-  [sentinelSet, cluster] = await Promise.all([startSentinelSet(), startCluster()]);
+  // Both kept before either failure is thrown, so afterAll stops the one that did start.
+  const [set, nodes] = await Promise.allSettled([startSentinelSet(), startCluster()]);
+  if (set.status === "fulfilled") sentinelSet = set.value;
+  if (nodes.status === "fulfilled") cluster = nodes.value;
+  for (const started of [set, nodes]) if (started.status === "rejected") throw started.reason;
   sentinelAdmin = new Redis({ port: sentinelSet.primary.port, host: "127.0.0.1" });
   clusterAdmin = new Cluster(cluster.seeds);
 }, 60_000);
