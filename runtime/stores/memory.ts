@@ -198,24 +198,8 @@ export class MemoryStore implements SessionStore {
     // Written by an older version: no incarnation stored, so it is derived as on Redis.
     const incarnation = record.incarnation ?? record.createdAt * LEGACY_INCARNATION_FACTOR;
     const argsJson = JSON.stringify(record.args);
-    // Named field by field: the caller's object (and its args) is not kept, and every entry's record has one shape.
-    const kept: SessionRecord = {
-      id: record.id,
-      template: record.template,
-      args: EMPTY_ARGS,
-      frame: record.frame,
-      kind: record.kind,
-      width: record.width,
-      height: record.height,
-      incarnation,
-      version: record.version,
-      tokenHash: record.tokenHash,
-      createdAt: record.createdAt,
-      updatedAt: record.updatedAt,
-      expiresAt: record.expiresAt,
-      lifetime: record.lifetime,
-      renew: record.renew,
-    };
+    // A copy: the caller's object, and its args, are not kept.
+    const kept: SessionRecord = { ...record, args: EMPTY_ARGS, incarnation };
     return { record: kept, argsJson, bytes: storedBytes(record, argsJson), incarnation, version: record.version, expiresAt };
   }
 
