@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { DirectStreams, Outlet, OutletEvents } from "../../handlers/index.js";
-import { sendAtTurnEnd } from "./turn-end.js";
+import { holdUntilTurnEnd } from "./turn-end.js";
 
 const EVENTS = Symbol("rsvg.outletEvents");
 const RESPONSE = Symbol("rsvg.streamResponse");
@@ -98,18 +98,6 @@ class ResponseOutlet implements Outlet {
 }
 
 /**
- * Corks a new stream's socket until the end of the event-loop turn, so the heads and first frames
- * of the streams admitted in one turn are sent together, as the answers to writes are
- * (turn-end.ts). Node's own cork of a write (undone in the next tick) is skipped for a socket
- * already corked.
- */
-function holdForTurn(socket: Socket | null): void {
-  if (socket === null || socket.writableCorked > 0) return;
-  socket.cork();
-  sendAtTurnEnd(() => socket.uncork());
-}
-
-/**
  * Lets stream handlers write to the Node response directly (answered to @hono/node-server with
  * RESPONSE_ALREADY_SENT) instead of through a web ReadableStream: per idle stream that saves the
  * reader, its pending read and the bridge's closures and promises, about half of an open stream's
@@ -118,7 +106,8 @@ function holdForTurn(socket: Socket | null): void {
 export function directStreams(response: ServerResponse): DirectStreams {
   return {
     open(status, headers, events, first) {
-      holdForTurn(response.socket);
+      // The heads and first frames of the streams admitted in one turn leave together, as the turn's answers do.
+      if (response.socket) holdUntilTurnEnd(response.socket);
       response.writeHead(status, headers);
       // Node sends a head not yet flushed together with the first chunk written, in one write.
       if (first) response.write(Buffer.from(first.buffer, first.byteOffset, first.byteLength));

@@ -50,6 +50,24 @@ export function sendAtTurnEnd(task: Task): void {
   schedule();
 }
 
+/** A writable stream that can be held corked: a socket. */
+interface Corkable {
+  readonly writableCorked: number;
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Corks `stream` until the end of this turn, so what the turn writes to it leaves in one write
+ * with the turn's other sends. A stream corked already is left as it is: corked by this earlier
+ * in the turn, or by Node's own write to a response (undone in the next tick).
+ */
+export function holdUntilTurnEnd(stream: Corkable): void {
+  if (stream.writableCorked > 0) return;
+  stream.cork();
+  sendAtTurnEnd(() => stream.uncork());
+}
+
 /** Runs `task` at the end of this turn, after its sends (the Node host's AppOptions.defer). */
 export function deferToTurnEnd(task: Task): void {
   deferred.push(task);

@@ -9,10 +9,12 @@
  * subscriber connection per primary that serves a subscribed channel (sharded-broker.ts).
  * With REDIS_WAIT_REPLICAS, each script is followed by WAIT in the same round trip.
  */
+import type { Socket } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Broker, BrokerListener, SessionStore } from "../../handlers/index.js";
 import { channelKey, channelOf, DEFAULT_PREFIX, validatePrefix } from "./keys.js";
+import { holdUntilTurnEnd } from "../node/turn-end.js";
 import { asError, backoff, noop, quit, subscribeOnce, waitReady, watch, type Client } from "./ioredis-connection.js";
 import type { RedisEventHandler } from "./redis-events.js";
 import { RedisSessionStore, storeUnavailable, type RedisCommands } from "./redis-session-store.js";
@@ -128,9 +130,6 @@ export function ioredisPorts(options: IoredisOptions = {}): { store: SessionStor
 }
 
 class IoredisCommands implements RedisCommands {
-  /** The socket held corked until the end of this turn of the event loop, if any. */
-  private corked: { cork(): void; uncork(): void } | undefined;
-
   constructor(
     private readonly client: Client,
     private readonly connectTimeoutMs: number,
@@ -151,21 +150,14 @@ class IoredisCommands implements RedisCommands {
    * Commands sent in one turn of the event loop leave in one write: ioredis writes each command
    * to the socket as it is sent, a system call and a wake-up of Redis per write, and a busy
    * replica starts many writes per turn (one per request its poll returned). The command
-   * connection is corked at the first command of a turn and uncorked once the turn's I/O
-   * callbacks have run (setImmediate), which sends what they wrote as one writev. Not on a
-   * Cluster: its commands go to a connection per node, chosen inside ioredis.
+   * connection is corked at the first command of a turn and uncorked at the turn's end, with
+   * the Node host's answers (runtime/node/turn-end.ts), which sends what the turn wrote as one
+   * writev. Not on a Cluster: its commands go to a connection per node, chosen inside ioredis.
    */
   private gather(): void {
-    if (this.corked !== undefined || this.client instanceof Cluster) return;
-    const stream = (this.client as unknown as { stream?: { writable?: boolean; cork?(): void; uncork?(): void } }).stream;
-    if (!stream?.writable || typeof stream.cork !== "function" || typeof stream.uncork !== "function") return;
-    stream.cork();
-    this.corked = stream as { cork(): void; uncork(): void };
-    setImmediate(() => {
-      const corked = this.corked;
-      this.corked = undefined;
-      corked?.uncork();
-    });
+    if (this.client instanceof Cluster) return;
+    const stream = (this.client as unknown as { stream?: Partial<Socket> }).stream;
+    if (stream?.writable && typeof stream.writableCorked === "number") holdUntilTurnEnd(stream as Socket);
   }
   /** On a Cluster, a failed command may mean its node failed over: re-read the slot table (ioredis
    *  runs one refresh at a time), so the next command goes to the promoted replica. */
