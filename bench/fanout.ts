@@ -8,15 +8,16 @@
  * when the server chooses to answer the write (the bare broadcaster answers after writing to every
  * viewer, the real server once the frame is stored and published, before its local fan-out).
  * Around that: how long updates take to be answered with no viewer and with the N viewers,
- * the server's CPU per delivered frame, RSS per idle viewer, and (when asked) how fast a second
- * batch of viewers is admitted once the process is warm and /health's latency during the fan-outs.
+ * the server's CPU per delivered frame, RSS per idle viewer (each reading once the heap has
+ * settled: processes.ts settledRss), and (when asked) how fast a second batch of viewers is
+ * admitted once the process is warm and /health's latency during the fan-outs.
  */
 import http from "node:http";
 import { badgeArgs, badgeLiteral } from "./badge.js";
 import { hrMs } from "./clock.js";
 import { cpuWindow } from "./cpu.js";
 import { LoadProcess } from "./load-control.js";
-import { medianRss } from "./processes.js";
+import { settledRss } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
 import type { Subject } from "./subjects.js";
 
@@ -30,7 +31,7 @@ export interface FanoutPlan {
   connectTimeoutMs: number;
   /** How long the last viewer of one update may take before the run fails. */
   updateTimeoutMs: number;
-  /** Pause before each RSS reading, so start-up and connect garbage can settle. */
+  /** How long each RSS reading lets the heap settle, full collections asked for every second (settledRss). */
   settleMs: number;
   /** Viewers opened after the fan-out, timed: admission measured warm (the N viewers' admission ran the JIT). */
   admitViewers: number;
@@ -69,12 +70,16 @@ export interface FanoutResult {
   profile: string | null;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * The event loop's delay since the last read, from the server's /metrics (prom-client's
  * monitorEventLoopDelay, reset at each read; the bare broadcaster answers the same two lines).
  */
+/**
+ * Both servers' monitors sample every 10 ms (prom-client's default, the bare broadcaster's own), and
+ * a sample is the interval between two ticks: an idle loop reads 10 ms (docs/FACTS.md).
+ */
+export const LOOP_MONITOR_RESOLUTION_MS = 10;
+
 async function eventLoopDelay(url: string): Promise<{ p99Ms: number; maxMs: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const gauge = (name: string) => {
@@ -135,14 +140,12 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
   }
   const lastIdle = `mk${run}idle${plan.warmupUpdates + plan.updates - 1}`;
 
-  await sleep(plan.settleMs);
-  const rssBeforeBytes = await medianRss(server.pid);
+  const rssBeforeBytes = await settledRss(server.pid, plan.settleMs);
   const load = await LoadProcess.start();
   try {
     log(`  ${server.kind}: opening ${plan.viewers} viewers`);
     await load.open(subject.streamUrl, plan.viewers, lastIdle, plan.connectConcurrency, plan.connectTimeoutMs);
-    await sleep(plan.settleMs);
-    const rssAfterBytes = await medianRss(server.pid);
+    const rssAfterBytes = await settledRss(server.pid, plan.settleMs);
 
     let seq = 0;
     const update = async (marker: string) => {

@@ -13,6 +13,7 @@ import { spawnServer, type ServerProcess } from "../test/support/server.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PROFILER = pathToFileURL(fileURLToPath(new URL("cpu-profiler.mjs", import.meta.url))).href;
+const HEAP_SETTLE = pathToFileURL(fileURLToPath(new URL("heap-settle.mjs", import.meta.url))).href;
 
 type Stop = () => Promise<void>;
 const stops = new Set<Stop>();
@@ -126,8 +127,11 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-const profilerEnv = (file: string | null): Record<string, string> =>
-  file ? { NODE_OPTIONS: `--import ${PROFILER}`, BENCH_CPU_PROFILE: file } : {};
+/** A server under test's preloads: the heap-settle hook (settledRss), and the profiler when it profiles. */
+const serverEnv = (file: string | null): Record<string, string> => {
+  const preloads = `--expose-gc --import ${HEAP_SETTLE}`;
+  return file ? { NODE_OPTIONS: `${preloads} --import ${PROFILER}`, BENCH_CPU_PROFILE: file } : { NODE_OPTIONS: preloads };
+};
 
 /** A dedicated, non-persistent redis-server on 127.0.0.1 (test/support/redis.ts); resolves with its URL. */
 export async function startRedis(): Promise<string> {
@@ -163,7 +167,7 @@ export async function spawnBenchServer(env: Record<string, string>): Promise<Ser
 
 /** The real entry point (the compiled runtime/node/main.ts) on Redis, as a replica runs it. */
 export async function spawnOurs(redisUrl: string, profileFile: string | null): Promise<Server> {
-  const server = await spawnBenchServer({ REDIS_URL: redisUrl, SHUTDOWN_GRACE_MS: "2000", ...profilerEnv(profileFile) });
+  const server = await spawnBenchServer({ REDIS_URL: redisUrl, SHUTDOWN_GRACE_MS: "2000", ...serverEnv(profileFile) });
   track(server.process);
   const pid = server.process.pid!;
   const stop = register(() => terminate(server.process));
@@ -172,7 +176,7 @@ export async function spawnOurs(redisUrl: string, profileFile: string | null): P
 
 /** bench/bare-broadcaster.ts, started the way the real server is (node --import tsx). */
 export async function spawnBare(profileFile: string | null): Promise<Server> {
-  const child = spawnTsx("bare-broadcaster.ts", { env: profilerEnv(profileFile) });
+  const child = spawnTsx("bare-broadcaster.ts", { env: serverEnv(profileFile) });
   const stop = register(() => terminate(child));
   try {
     const url = await firstLine(child, (line) => (line.startsWith('{"msg":"listening"') ? (JSON.parse(line) as { url: string }).url : undefined), 20_000);
@@ -198,6 +202,24 @@ export async function medianRss(pid: number): Promise<number> {
     values.push(rssBytes(pid));
   }
   return values.sort((a, b) => a - b)[2]!;
+}
+
+/**
+ * RSS once the heap has settled, for a server started by spawnOurs or spawnBare: every second for
+ * `windowMs` it asks for two full garbage collections (bench/heap-settle.mjs) and reads VmRSS; the
+ * median of the last three readings. The young generation the collections leave empty is given
+ * back a few seconds later, not at once (seen 6–9 s after the first request, docs/FACTS.md), so
+ * the window is long and only its end counts.
+ */
+export async function settledRss(pid: number, windowMs: number): Promise<number> {
+  const readings: number[] = [];
+  const until = performance.now() + windowMs;
+  do {
+    process.kill(pid, "SIGWINCH");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    readings.push(rssBytes(pid));
+  } while (performance.now() < until || readings.length < 3);
+  return readings.slice(-3).sort((a, b) => a - b)[1]!;
 }
 
 /** This process's soft open-files limit; the servers and the load process inherit it. */

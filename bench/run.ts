@@ -31,12 +31,12 @@ const profiling = args.includes("--profile");
 const common = { connectTimeoutMs: 30_000, updateTimeoutMs: 30_000, connectConcurrency: 100 };
 /** `runs`: how many times each server is measured (default 1). */
 const ROUNDS: (FanoutPlan & { runs?: number })[] = quick
-  ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, settleMs: 500, admitViewers: 200, probeHealth: true }]
+  ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, settleMs: 3_000, admitViewers: 200, probeHealth: true }]
   : [
-      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, settleMs: 2_000, admitViewers: 1_000, probeHealth: false, runs: 2 },
-      { ...common, viewers: 5_000, updates: 60, warmupUpdates: 5, settleMs: 2_000, admitViewers: 5_000, probeHealth: false, runs: 2 },
+      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, settleMs: 12_000, admitViewers: 1_000, probeHealth: false, runs: 2 },
+      { ...common, viewers: 5_000, updates: 60, warmupUpdates: 5, settleMs: 12_000, admitViewers: 5_000, probeHealth: false, runs: 2 },
       // No admission here: the server's MAX_STREAMS (10,000) is reached.
-      { ...common, viewers: 10_000, updates: 40, warmupUpdates: 5, settleMs: 2_000, admitViewers: 0, probeHealth: true },
+      { ...common, viewers: 10_000, updates: 40, warmupUpdates: 5, settleMs: 12_000, admitViewers: 0, probeHealth: true },
     ];
 /** Writes: random PATCHes over many sessions, then one session. */
 const WRITES = quick
