@@ -13,24 +13,10 @@ import { newIncarnation, type SessionRecord } from "./record.js";
 import { CreateSessionBody, parseBody } from "./request-schema.js";
 import { writeSession } from "./write.js";
 import { removeHooksOfSession } from "../hooks/hooks.js";
+import { isoTime } from "../iso-time.js";
 
-/**
- * A time as ISO 8601, remembered for the last few distinct times: every write's answer shows its
- * session's creation and expiry, and writes within one millisecond share their update time, so
- * most are asked again (`toISOString` is about 0.7 µs each, three per answer).
- */
-const ISO_KEPT = 64;
-const isoKept: { ms: number; text: string }[] = [];
-function iso(ms: number): string {
-  const slot = Math.abs(Math.trunc(ms)) % ISO_KEPT;
-  const kept = isoKept[slot];
-  if (kept !== undefined && kept.ms === ms) return kept.text;
-  const text = new Date(ms).toISOString();
-  isoKept[slot] = { ms, text };
-  return text;
-}
 /** null for a session without expiry. */
-const expiresAtView = (record: SessionRecord) => (expiresNever(record.expiresAt) ? null : iso(record.expiresAt));
+const expiresAtView = (record: SessionRecord) => (expiresNever(record.expiresAt) ? null : isoTime(record.expiresAt));
 
 export function sessionView(record: SessionRecord) {
   return {
@@ -40,8 +26,8 @@ export function sessionView(record: SessionRecord) {
     template: record.template,
     args: record.args,
     version: record.version,
-    created_at: iso(record.createdAt),
-    updated_at: iso(record.updatedAt),
+    created_at: isoTime(record.createdAt),
+    updated_at: isoTime(record.updatedAt),
     expires_at: expiresAtView(record),
     // The lifetime it was given (seconds or "never"); unknown for sessions written by older versions.
     ...(record.lifetime === undefined ? {} : { expire: record.lifetime }),
