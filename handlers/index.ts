@@ -14,6 +14,8 @@ export type { DeliveryClaim, HookStore } from "./ports/hook-store.js";
 export {
   StoreUnavailableError,
   TOMBSTONE_SECONDS,
+  announcementText,
+  type Announcement,
   type CommitOptions,
   type CommitResult,
   type Expected,

@@ -102,14 +102,14 @@ export class Hub {
 
   /** Stores a new session and announces it; false when the id is taken. */
   async create(record: SessionRecord, ttlSeconds: number | null): Promise<boolean> {
-    const created = await this.unlessFull(this.store.create(record, ttlSeconds, frameMessage(record)));
+    const created = await this.unlessFull(this.store.create(record, ttlSeconds, () => frameMessage(record)));
     if (created) this.published(record);
     return created;
   }
 
   /** Stores a change (compare-and-set) and announces it. */
   async commit(record: SessionRecord, options: CommitOptions): Promise<CommitResult> {
-    const result = await this.unlessFull(this.store.commit(record, options, frameMessage(record)));
+    const result = await this.unlessFull(this.store.commit(record, options, () => frameMessage(record)));
     if (result === "committed") this.published(record);
     return result;
   }

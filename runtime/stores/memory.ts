@@ -11,7 +11,9 @@ import {
   AppError,
   LEGACY_INCARNATION_FACTOR,
   TOMBSTONE_SECONDS,
+  announcementText,
   assertAnnouncement,
+  type Announcement,
   type Broker,
   type BrokerListener,
   type CommitOptions,
@@ -129,24 +131,26 @@ export class MemoryStore implements SessionStore {
     return { state: "missing" };
   }
 
-  async create(record: SessionRecord, ttlSeconds: number | null, announcement: string): Promise<boolean> {
+  async create(record: SessionRecord, ttlSeconds: number | null, announcement: Announcement): Promise<boolean> {
     if (ttlSeconds !== null) assertTtlSeconds(ttlSeconds);
-    assertAnnouncement(announcement);
+    if (typeof announcement === "string") assertAnnouncement(announcement);
     if (this.live(record.id)) return false;
+    const payload = this.payload(record.id, announcement);
     const entry = this.entry(record, this.expiry(ttlSeconds));
     this.admit(entry.bytes, 1);
     this.put(record.id, entry);
     this.tombstones.delete(record.id);
-    this.announce(record.id, announcement);
+    this.announce(record.id, payload);
     return true;
   }
 
-  async commit(record: SessionRecord, options: CommitOptions, announcement: string): Promise<CommitResult> {
+  async commit(record: SessionRecord, options: CommitOptions, announcement: Announcement): Promise<CommitResult> {
     if (typeof options.ttlSeconds === "number") assertTtlSeconds(options.ttlSeconds);
-    assertAnnouncement(announcement);
+    if (typeof announcement === "string") assertAnnouncement(announcement);
     const current = this.live(record.id);
     if (!current) return "missing";
     if (current.incarnation !== options.expect.incarnation || current.version !== options.expect.version) return "conflict";
+    const payload = this.payload(record.id, announcement);
     const expiresAt = options.ttlSeconds === undefined ? current.expiresAt : this.expiry(options.ttlSeconds);
     const entry = this.entry(record, expiresAt);
     // Only growth can overflow: a write that keeps or shrinks the record is taken even when full.
@@ -155,7 +159,7 @@ export class MemoryStore implements SessionStore {
       if (this.records.get(record.id) !== current) return "missing"; // expired while admit swept
     }
     this.put(record.id, entry);
-    this.announce(record.id, announcement);
+    this.announce(record.id, payload);
     return "committed";
   }
 
@@ -190,7 +194,19 @@ export class MemoryStore implements SessionStore {
     }
   }
 
-  private announce(channel: string, payload: string): void {
+  /**
+   * The announcement's text (a string was checked on the way in); for a function, made and checked
+   * before anything is stored, and null when no broker listens to the channel now (it is never
+   * called then). Nothing awaited lies between this and `announce`: whoever listens now hears it.
+   */
+  private payload(channel: string, announcement: Announcement): string | null {
+    if (typeof announcement === "string") return announcement;
+    for (const broker of this.brokers) if (broker.listensTo(channel)) return announcementText(announcement);
+    return null;
+  }
+
+  private announce(channel: string, payload: string | null): void {
+    if (payload === null) return;
     for (const broker of this.brokers) broker.announce(channel, payload);
   }
 
@@ -278,6 +294,11 @@ export class MemoryBroker implements Broker {
   async close(): Promise<void> {
     this.channels.clear();
     this.registry.delete(this);
+  }
+
+  /** @internal MemoryStore: whether an announcement on the channel would be heard now. */
+  listensTo(channel: string): boolean {
+    return this.channels.has(channel);
   }
 
   /** @internal MemoryStore: only channels subscribed now hear it, and only if still subscribed when it arrives. */

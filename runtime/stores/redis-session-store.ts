@@ -9,8 +9,10 @@ import {
   AppError,
   StoreUnavailableError,
   TOMBSTONE_SECONDS,
+  announcementText,
   assertAnnouncement,
   parseStoredRecord,
+  type Announcement,
   type CommitOptions,
   type CommitResult,
   type SessionLookup,
@@ -134,22 +136,22 @@ export class RedisSessionStore implements SessionStore {
     return Number.isSafeInteger(incarnation) ? { state: "deleted", incarnation } : { state: "missing" };
   }
 
-  async create(record: SessionRecord, ttlSeconds: number | null, announcement: string): Promise<boolean> {
+  async create(record: SessionRecord, ttlSeconds: number | null, announcement: Announcement): Promise<boolean> {
     if (ttlSeconds !== null) assertTtlSeconds(ttlSeconds);
-    assertAnnouncement(announcement);
+    const text = announcementText(announcement);
     const reply = await this.script(CREATE_LUA, this.keysWithTombstone(record.id), [
       JSON.stringify(record),
       ttlSeconds === null ? "" : String(ttlSeconds),
       this.channel(record.id),
-      announcement,
+      text,
     ], (reply) => reply === 1);
     return reply === 1;
   }
 
-  async commit(record: SessionRecord, options: CommitOptions, announcement: string): Promise<CommitResult> {
+  async commit(record: SessionRecord, options: CommitOptions, announcement: Announcement): Promise<CommitResult> {
     const { ttlSeconds } = options;
     if (typeof ttlSeconds === "number") assertTtlSeconds(ttlSeconds);
-    assertAnnouncement(announcement);
+    const text = announcementText(announcement);
     const legacy = this.legacyKeys ? [legacySessionKey(this.prefix, record.id)] : [];
     const reply = await this.script(COMMIT_LUA, [sessionKey(this.prefix, record.id), ...legacy], [
       JSON.stringify(record),
@@ -157,7 +159,7 @@ export class RedisSessionStore implements SessionStore {
       String(options.expect.version),
       ttlSeconds === undefined ? "" : ttlSeconds === null ? "none" : String(ttlSeconds),
       this.channel(record.id),
-      announcement,
+      text,
     ], (reply) => reply === "committed");
     if (reply === "committed" || reply === "missing" || reply === "conflict") return reply;
     throw new StoreUnavailableError(`unexpected reply from the commit script: ${String(reply)}`);

@@ -210,6 +210,19 @@ export function describeContract(name: string, factory: () => Promise<Harness>):
       expect(heard.messages).toEqual([["A", "x"]]);
     });
 
+    it("an announcement may be a function making it: what it makes is announced, and a made one with a raw newline is refused with nothing stored", async () => {
+      const heard = hear(h.broker);
+      await h.broker.subscribe("A");
+      await h.broker.subscribe("B");
+      await store.create(record("A"), 60, () => "made-1");
+      expect(await store.commit(record("A", { version: 2 }), { expect: expectOf(record("A")) }, () => "made-2")).toBe("committed");
+      await vi.waitFor(() => expect(heard.messages).toEqual([["A", "made-1"], ["A", "made-2"]]));
+      await expect(store.create(record("B"), 60, () => "line1\nline2")).rejects.toThrow(TypeError);
+      expect(await store.get("B")).toBeNull();
+      await expect(store.commit(record("A", { version: 3 }), { expect: { incarnation: INCARNATION, version: 2 } }, () => "line1\rline2")).rejects.toThrow(TypeError);
+      expect((await store.get("A"))?.version).toBe(2);
+    });
+
     it("an announcement with a raw newline is refused with a TypeError, and nothing is stored", async () => {
       await expect(store.create(record("A"), 60, "line1\nline2")).rejects.toThrow(TypeError);
       await expect(store.create(record("A"), 60, "line1\r\nline2")).rejects.toThrow(TypeError);

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NO_METRICS } from "../../handlers/metrics.js";
-import type { CommitOptions, SessionStore } from "../../handlers/ports/session-store.js";
+import type { Announcement, CommitOptions, SessionStore } from "../../handlers/ports/session-store.js";
 import { NEVER_EXPIRES_AT } from "../../handlers/sessions/lifetime.js";
 import type { SessionRecord } from "../../handlers/sessions/record.js";
 import { Hub } from "../../handlers/streaming/hub.js";
@@ -29,10 +29,10 @@ class LosableStore implements SessionStore {
   lookup(id: string) {
     return this.inner.lookup(id);
   }
-  create(record: SessionRecord, ttlSeconds: number | null, announcement: string) {
+  create(record: SessionRecord, ttlSeconds: number | null, announcement: Announcement) {
     return this.inner.create(record, ttlSeconds, announcement);
   }
-  commit(record: SessionRecord, options: CommitOptions, announcement: string) {
+  commit(record: SessionRecord, options: CommitOptions, announcement: Announcement) {
     return this.inner.commit(record, options, announcement);
   }
   delete(id: string, incarnation: number, announcement: string) {

@@ -173,3 +173,31 @@ describe("the memory store's records", () => {
     }
   });
 });
+
+describe("the memory store's announcements", () => {
+  it("are made from a function only when a broker listens to the channel, once for all its brokers", async () => {
+    const store = new MemoryStore({ now: () => T0, sweepIntervalMs: 3_600_000 });
+    try {
+      const [one, two] = [store.broker(), store.broker()];
+      const heard: string[] = [];
+      for (const broker of [one, two]) broker.listen({ message: (channel, payload) => heard.push(`${channel}:${payload}`), resync: () => {} });
+      let made = 0;
+      const make = () => `made-${++made}`;
+      await store.create(record("a"), 60, make);
+      expect(await store.commit(next(record("a"), 0), expectOf(record("a")), make)).toBe("committed");
+      expect(made).toBe(0); // nobody listens to "a": nothing encoded
+      await one.subscribe("a");
+      await two.subscribe("a");
+      expect(await store.commit(next(next(record("a"), 0), 0), expectOf(next(record("a"), 0)), make)).toBe("committed");
+      expect(made).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(heard).toEqual(["a:made-1", "a:made-1"]);
+      // A refused commit makes nothing either.
+      expect(await store.commit(next(record("a"), 0), expectOf(record("a")), make)).toBe("conflict");
+      expect(made).toBe(1);
+      expect(heard).toHaveLength(2);
+    } finally {
+      await store.close();
+    }
+  });
+});
