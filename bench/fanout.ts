@@ -8,9 +8,11 @@
  * when the server chooses to answer the write (the bare broadcaster answers after writing to every
  * viewer, the real server once the frame is stored and published, before its local fan-out).
  * Around that: how long updates take to be answered with no viewer and with the N viewers,
- * the server's CPU per delivered frame, RSS per idle viewer (each reading once the heap has
- * settled: processes.ts settledRss), and (when asked) how fast a second batch of viewers is
- * admitted once the process is warm and /health's latency during the fan-outs.
+ * the server's CPU per delivered frame, and (when asked) how fast a second batch of viewers is
+ * admitted once the process is warm and /health's latency during the fan-outs. RSS per idle
+ * viewer is measured on a server process of its own (measureIdleRss): the full collections its
+ * readings ask for leave V8's young generation small for a while, which made the same process's
+ * later admission cost about 1.5× the CPU (docs/FACTS.md).
  */
 import http from "node:http";
 import { badgeArgs, badgeLiteral } from "./badge.js";
@@ -31,6 +33,8 @@ export interface FanoutPlan {
   connectTimeoutMs: number;
   /** How long the last viewer of one update may take before the run fails. */
   updateTimeoutMs: number;
+  /** Pause before the viewers connect and after, so start-up and connect garbage can settle. */
+  pauseMs: number;
   /** How long each RSS reading lets the heap settle, full collections asked for every second (settledRss). */
   settleMs: number;
   /** Viewers opened after the fan-out, timed: admission measured warm (the N viewers' admission ran the JIT). */
@@ -39,12 +43,15 @@ export interface FanoutPlan {
   probeHealth: boolean;
 }
 
-export interface FanoutResult {
-  viewers: number;
+export interface IdleRss {
   rssBeforeBytes: number;
   rssAfterBytes: number;
   /** (RSS with the N idle viewers − RSS before them) / N. */
   rssPerViewerBytes: number;
+}
+
+export interface FanoutResult extends IdleRss {
+  viewers: number;
   /** `admitViewers` more viewers, warm: admitted per second (each done once its first frame has arrived), the server's CPU per viewer, µs. */
   admission: { viewers: number; perSecond: number; cpuUsPerViewer: number; othersCpuShare: number } | null;
   /** Update sent → its answer, with no viewer attached and with the N viewers, ms. */
@@ -69,6 +76,8 @@ export interface FanoutResult {
   /** The raw .cpuprofile over the measured updates, when profiling. */
   profile: string | null;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The event loop's delay since the last read, from the server's /metrics (prom-client's
@@ -129,23 +138,46 @@ async function admit(subject: Subject, plan: FanoutPlan, current: string, log: (
   }
 }
 
-export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (message: string) => void): Promise<FanoutResult> {
-  const { server } = subject;
-  const run = `${server.kind}${Date.now().toString(36)}`;
-  // Answers with nobody watching: the write path alone.
+/** The updates with nobody watching, as many as a fan-out run sends (the write path alone); their answer times and the last marker. */
+async function idleUpdates(subject: Subject, plan: FanoutPlan, run: string): Promise<{ answerIdle: number[]; lastIdle: string }> {
   const answerIdle: number[] = [];
   for (let i = 0; i < plan.warmupUpdates + plan.updates; i++) {
     const { sentAt, answeredAt } = await subject.update(`mk${run}idle${i}`);
     if (i >= plan.warmupUpdates) answerIdle.push(answeredAt - sentAt);
   }
-  const lastIdle = `mk${run}idle${plan.warmupUpdates + plan.updates - 1}`;
+  return { answerIdle, lastIdle: `mk${run}idle${plan.warmupUpdates + plan.updates - 1}` };
+}
 
+/**
+ * RSS per idle viewer, on a fresh server: the same idle updates a fan-out run starts with, a
+ * settled reading, the N viewers, another settled reading.
+ */
+export async function measureIdleRss(subject: Subject, plan: FanoutPlan, log: (message: string) => void): Promise<IdleRss> {
+  const { server } = subject;
+  const { lastIdle } = await idleUpdates(subject, plan, `${server.kind}${Date.now().toString(36)}`);
   const rssBeforeBytes = await settledRss(server.pid, plan.settleMs);
+  const load = await LoadProcess.start();
+  try {
+    log(`  ${server.kind}: RSS with ${plan.viewers} idle viewers`);
+    await load.open(subject.streamUrl, plan.viewers, lastIdle, plan.connectConcurrency, plan.connectTimeoutMs);
+    const rssAfterBytes = await settledRss(server.pid, plan.settleMs);
+    return { rssBeforeBytes, rssAfterBytes, rssPerViewerBytes: (rssAfterBytes - rssBeforeBytes) / plan.viewers };
+  } finally {
+    await load.stop();
+  }
+}
+
+export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (message: string) => void): Promise<Omit<FanoutResult, keyof IdleRss>> {
+  const { server } = subject;
+  const run = `${server.kind}${Date.now().toString(36)}`;
+  const { answerIdle, lastIdle } = await idleUpdates(subject, plan, run);
+
+  await sleep(plan.pauseMs);
   const load = await LoadProcess.start();
   try {
     log(`  ${server.kind}: opening ${plan.viewers} viewers`);
     await load.open(subject.streamUrl, plan.viewers, lastIdle, plan.connectConcurrency, plan.connectTimeoutMs);
-    const rssAfterBytes = await settledRss(server.pid, plan.settleMs);
+    await sleep(plan.pauseMs);
 
     let seq = 0;
     const update = async (marker: string) => {
@@ -180,9 +212,6 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
 
     return {
       viewers: plan.viewers,
-      rssBeforeBytes,
-      rssAfterBytes,
-      rssPerViewerBytes: (rssAfterBytes - rssBeforeBytes) / plan.viewers,
       admission,
       answerIdleMs: summarize(answerIdle),
       answerMs: summarize(samples.map((s) => s.answer)),

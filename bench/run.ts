@@ -15,7 +15,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { measureFanout, type FanoutPlan, type FanoutResult } from "./fanout.js";
+import { measureFanout, measureIdleRss, type FanoutPlan, type FanoutResult } from "./fanout.js";
 import { measureHostile } from "./hostile.js";
 import { firstLine, openFilesSoft, ROOT, runBenchmark, spawnBare, spawnOurs, spawnTsx, startRedis, terminate, type ServerKind } from "./processes.js";
 import type { RenderResult } from "./render.js";
@@ -31,12 +31,12 @@ const profiling = args.includes("--profile");
 const common = { connectTimeoutMs: 30_000, updateTimeoutMs: 30_000, connectConcurrency: 100 };
 /** `runs`: how many times each server is measured (default 1). */
 const ROUNDS: (FanoutPlan & { runs?: number })[] = quick
-  ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, settleMs: 3_000, admitViewers: 200, probeHealth: true }]
+  ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, pauseMs: 500, settleMs: 3_000, admitViewers: 200, probeHealth: true }]
   : [
-      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, settleMs: 12_000, admitViewers: 1_000, probeHealth: false, runs: 2 },
-      { ...common, viewers: 5_000, updates: 60, warmupUpdates: 5, settleMs: 12_000, admitViewers: 5_000, probeHealth: false, runs: 2 },
+      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, pauseMs: 2_000, settleMs: 12_000, admitViewers: 1_000, probeHealth: false, runs: 2 },
+      { ...common, viewers: 5_000, updates: 60, warmupUpdates: 5, pauseMs: 2_000, settleMs: 12_000, admitViewers: 5_000, probeHealth: false, runs: 2 },
       // No admission here: the server's MAX_STREAMS (10,000) is reached.
-      { ...common, viewers: 10_000, updates: 40, warmupUpdates: 5, settleMs: 12_000, admitViewers: 0, probeHealth: true },
+      { ...common, viewers: 10_000, updates: 40, warmupUpdates: 5, pauseMs: 2_000, settleMs: 12_000, admitViewers: 0, probeHealth: true },
     ];
 /** Writes: random PATCHes over many sessions, then one session. */
 const WRITES = quick
@@ -74,20 +74,26 @@ async function renderInChild(): Promise<RenderResult> {
   }
 }
 
-/** One fresh server: answers, admission, memory and fan-out with `plan.viewers` viewers. */
-async function runServer(kind: ServerKind, redisUrl: string, plan: FanoutPlan): Promise<FanoutResult> {
-  const file = profiling ? join(profileDir, `${kind}-${plan.viewers}.cpuprofile`) : null;
+/** A fresh server for `measure`, stopped after it. */
+async function withServer<T>(kind: ServerKind, redisUrl: string, file: string | null, measure: (subject: Subject) => Promise<T>): Promise<T> {
   const server = kind === "ours" ? await spawnOurs(redisUrl, file) : await spawnBare(file);
   let subject: Subject | null = null;
   try {
     subject = kind === "ours" ? await oursSubject(server) : await bareSubject(server);
-    const fanout = await measureFanout(subject, plan, log);
-    if (fanout.profile) profiles.push(fanout.profile);
-    return fanout;
+    return await measure(subject);
   } finally {
     subject?.close();
     await server.stop();
   }
+}
+
+/** Memory with `plan.viewers` idle viewers on one fresh server, then answers, fan-out and admission on another. */
+async function runServer(kind: ServerKind, redisUrl: string, plan: FanoutPlan): Promise<FanoutResult> {
+  const memory = await withServer(kind, redisUrl, null, (subject) => measureIdleRss(subject, plan, log));
+  const file = profiling ? join(profileDir, `${kind}-${plan.viewers}.cpuprofile`) : null;
+  const fanout = await withServer(kind, redisUrl, file, (subject) => measureFanout(subject, plan, log));
+  if (fanout.profile) profiles.push(fanout.profile);
+  return { ...fanout, ...memory };
 }
 
 async function main(): Promise<void> {
