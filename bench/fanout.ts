@@ -80,15 +80,15 @@ export interface FanoutResult extends IdleRss {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The event loop's delay since the last read, from the server's /metrics (prom-client's
- * monitorEventLoopDelay, reset at each read; the bare broadcaster answers the same two lines).
- */
-/**
- * Both servers' monitors sample every 10 ms (prom-client's default, the bare broadcaster's own), and
- * a sample is the interval between two ticks: an idle loop reads 10 ms (docs/FACTS.md).
+ * Both servers' monitors sample every 10 ms (prom-client's default, the bare broadcaster's own),
+ * and a sample is the interval between two ticks: an idle loop reads 10 ms (docs/FACTS.md).
  */
 export const LOOP_MONITOR_RESOLUTION_MS = 10;
 
+/**
+ * The event loop's delay since the last read, from the server's /metrics (prom-client's
+ * monitorEventLoopDelay, reset at each read; the bare broadcaster answers the same two lines).
+ */
 async function eventLoopDelay(url: string): Promise<{ p99Ms: number; maxMs: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const gauge = (name: string) => {

@@ -29,7 +29,11 @@ const quick = args.includes("--quick") || process.env["BENCH_QUICK"] === "1";
 const profiling = args.includes("--profile");
 
 const common = { connectTimeoutMs: 30_000, updateTimeoutMs: 30_000, connectConcurrency: 100 };
-/** `runs`: how many times each server is measured (default 1). */
+/**
+ * `runs`: how many times each server is measured (default 1). `settleMs`: each RSS reading's
+ * window; quick mode's 3 s is too short for V8 to give the young generation back, so its RSS row
+ * is a smoke figure only.
+ */
 const ROUNDS: (FanoutPlan & { runs?: number })[] = quick
   ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, pauseMs: 500, settleMs: 3_000, admitViewers: 200, probeHealth: true }]
   : [
