@@ -33,6 +33,14 @@ export interface FanoutPlan {
   connectTimeoutMs: number;
   /** How long the last viewer of one update may take before the run fails. */
   updateTimeoutMs: number;
+  /**
+   * Quiet time before each update, after the previous one was answered (idle) or reached its last
+   * viewer (fan-out), ms; 0 sends back to back. A server woken from even 20 ms of quiet answers its
+   * first write about twice as slowly as one kept busy (docs/FACTS.md), and the fan-out updates
+   * always follow a quiet wait for the load process: with back-to-back idle updates, "answered with
+   * N viewers vs none" measured the wait, not the viewers.
+   */
+  quietMs: number;
   /** Pause before the viewers connect and after, so start-up and connect garbage can settle. */
   pauseMs: number;
   /** How long each RSS reading lets the heap settle, full collections asked for every second (settledRss). */
@@ -54,7 +62,8 @@ export interface FanoutResult extends IdleRss {
   viewers: number;
   /** `admitViewers` more viewers, warm: admitted per second (each done once its first frame has arrived), the server's CPU per viewer, µs. */
   admission: { viewers: number; perSecond: number; cpuUsPerViewer: number; othersCpuShare: number } | null;
-  /** Update sent → its answer, with no viewer attached and with the N viewers, ms. */
+  /** Update sent → its answer, with no viewer attached and with the N viewers, ms; each update after `quietMs` of quiet. */
+  quietMs: number;
   answerIdleMs: Summary;
   answerMs: Summary;
   /** Update sent → last / first viewer has the complete frame, ms. */
@@ -142,6 +151,7 @@ async function admit(subject: Subject, plan: FanoutPlan, current: string, log: (
 async function idleUpdates(subject: Subject, plan: FanoutPlan, run: string): Promise<{ answerIdle: number[]; lastIdle: string }> {
   const answerIdle: number[] = [];
   for (let i = 0; i < plan.warmupUpdates + plan.updates; i++) {
+    if (plan.quietMs > 0) await sleep(plan.quietMs);
     const { sentAt, answeredAt } = await subject.update(`mk${run}idle${i}`);
     if (i >= plan.warmupUpdates) answerIdle.push(answeredAt - sentAt);
   }
@@ -181,6 +191,7 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
 
     let seq = 0;
     const update = async (marker: string) => {
+      if (plan.quietMs > 0) await sleep(plan.quietMs);
       const { arrival } = await load.arm(seq++, marker, plan.updateTimeoutMs);
       const { sentAt, answeredAt } = await subject.update(marker);
       const { firstAt, lastAt } = await arrival;
@@ -213,6 +224,7 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
     return {
       viewers: plan.viewers,
       admission,
+      quietMs: plan.quietMs,
       answerIdleMs: summarize(answerIdle),
       answerMs: summarize(samples.map((s) => s.answer)),
       toLastMs: summarize(samples.map((s) => s.toLast)),
