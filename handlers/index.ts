@@ -31,7 +31,7 @@ export { ASSET_TIMEOUT_MS, HtmlRenderer } from "./rendering/html.js";
 export { PngRenderer } from "./rendering/png.js";
 export { parseDuration, parseLifetime } from "./sessions/expire.js";
 export { exceeds, NEVER, type Lifetime } from "./sessions/lifetime.js";
-export { LEGACY_INCARNATION_FACTOR, parseStoredRecord, type SessionRecord } from "./sessions/record.js";
+export { LEGACY_INCARNATION_FACTOR, parseStoredRecord, recordJson, type SessionRecord } from "./sessions/record.js";
 export type { Hub } from "./streaming/hub.js";
 export { wasSentDirectly, type DirectStreams, type Outlet, type OutletEvents } from "./streaming/outlet.js";
 export type { HostHooks } from "./streaming/routes.js";

@@ -28,7 +28,11 @@ type WithPlain = Response & { [PLAIN]?: PlainAnswer };
 export const plainAnswerOf = (response: Response): PlainAnswer | undefined => (response as WithPlain)[PLAIN];
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  const text = JSON.stringify(body);
+  return jsonText(status, JSON.stringify(body), headers);
+}
+
+/** As json(), for a body already encoded (json-text.ts). */
+export function jsonText(status: number, text: string, headers: Record<string, string> = {}): Response {
   const all = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers };
   const response = new Response(text, { status, headers: { ...all } });
   (response as WithPlain)[PLAIN] = { text, headers: all };

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { decodeJson } from "../ports/wire.js";
+import { jsonWith, stringJson } from "../json-text.js";
 import { NEVER, type Lifetime } from "./lifetime.js";
 
 /**
@@ -60,6 +61,31 @@ export const legacyIncarnation = (createdAt: number) => createdAt * LEGACY_INCAR
 /** Creation time in ms with a random tiebreak: ordered, and distinct for sessions made in the same ms. */
 export function newIncarnation(createdAt: number): number {
   return legacyIncarnation(createdAt) + 1 + Math.floor(Math.random() * (LEGACY_INCARNATION_FACTOR - 1));
+}
+
+let memoRecord: SessionRecord | undefined;
+let memoFrame = "";
+let memoFrameJson = "";
+
+/**
+ * The JSON of a record's frame, kept for the record last asked: a commit encodes it for the
+ * announcement and again in the stored record (recordJson). Checked against the frame itself, so
+ * a record changed since is encoded afresh.
+ */
+export function frameJson(record: SessionRecord): string {
+  if (record !== memoRecord || record.frame !== memoFrame) {
+    memoRecord = record;
+    memoFrame = record.frame;
+    memoFrameJson = JSON.stringify(record.frame);
+  }
+  return memoFrameJson;
+}
+
+/** What a store keeps for `record`: its JSON, the template and frame last, each encoded once (json-text.ts). */
+export function recordJson(record: SessionRecord): string {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the frame is taken out to be appended encoded
+  const { template, frame, ...rest } = record;
+  return jsonWith(rest, `"template":${stringJson(template)},"frame":${frameJson(record)}`);
 }
 
 /** A stored record's JSON → a record, or null when it is not one this version can read. */

@@ -4,7 +4,8 @@ import { authorize, hashToken, newWriteToken } from "../http/auth.js";
 import { authorizedSession } from "./authorized.js";
 import { readJsonBody } from "../http/body.js";
 import { AppError, notFound } from "../http/errors.js";
-import { json } from "../http/respond.js";
+import { json, jsonText } from "../http/respond.js";
+import { jsonWith, stringJson } from "../json-text.js";
 import { parseExpire } from "./expire.js";
 import { firstFrame } from "./first-frame.js";
 import { parseSessionId } from "./ids.js";
@@ -18,12 +19,12 @@ import { isoTime } from "../iso-time.js";
 /** null for a session without expiry. */
 const expiresAtView = (record: SessionRecord) => (expiresNever(record.expiresAt) ? null : isoTime(record.expiresAt));
 
-export function sessionView(record: SessionRecord) {
+/** A session as the API shows it, but its template. */
+function viewFields(record: SessionRecord) {
   return {
     session_id: record.id,
     kind: record.kind ?? "svg",
     ...(record.width === undefined ? {} : { width: record.width, height: record.height }),
-    template: record.template,
     args: record.args,
     version: record.version,
     created_at: isoTime(record.createdAt),
@@ -34,6 +35,13 @@ export function sessionView(record: SessionRecord) {
     renew: record.renew ?? false,
   };
 }
+
+export function sessionView(record: SessionRecord) {
+  return { ...viewFields(record), template: record.template };
+}
+
+/** sessionView's JSON, its template encoded once for all of a session's writes (json-text.ts). */
+const sessionAnswer = (record: SessionRecord): Response => jsonText(200, jsonWith(viewFields(record), `"template":${stringJson(record.template)}`));
 
 function links(ctx: AppContext, request: Request, id: string) {
   const base = baseUrl(ctx, request);
@@ -85,17 +93,17 @@ export async function createSession(request: IRequest, ctx: AppContext): Promise
 /** GET /api/session/:id */
 export async function getSession(request: IRequest, ctx: AppContext): Promise<Response> {
   const record = await loadSession(ctx, parseSessionId(request.params.id));
-  return json(200, sessionView(record));
+  return sessionAnswer(record);
 }
 
 /** PUT /api/session/:id: replaces args (and optionally template, expire, kind and size). */
 export async function replaceSession(request: IRequest, ctx: AppContext): Promise<Response> {
-  return json(200, sessionView(await writeSession(request, ctx, true)));
+  return sessionAnswer(await writeSession(request, ctx, true));
 }
 
 /** PATCH /api/session/:id: merges args; a null value removes a key. */
 export async function patchSession(request: IRequest, ctx: AppContext): Promise<Response> {
-  return json(200, sessionView(await writeSession(request, ctx, false)));
+  return sessionAnswer(await writeSession(request, ctx, false));
 }
 
 /** DELETE /api/session/:id: removes the session and ends its streams everywhere. */

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { decodeJson } from "../ports/wire.js";
-import type { SessionRecord } from "../sessions/record.js";
+import { jsonWith } from "../json-text.js";
+import { frameJson, type SessionRecord } from "../sessions/record.js";
 
 /**
  * What the session store announces on a session's channel, and what the hub receives. One module
@@ -26,15 +27,15 @@ const EndMessage = v.object({
   incarnation: v.optional(v.number()),
 });
 
+/** The frame encoded once for this message and the record stored with it (frameJson). */
 export function frameMessage(record: SessionRecord): string {
-  const message: ChannelMessage = {
+  const head: Omit<Extract<ChannelMessage, { type: "frame" }>, "frame"> = {
     type: "frame",
     incarnation: record.incarnation,
     version: record.version,
-    frame: record.frame,
     expiresAt: record.expiresAt,
   };
-  return JSON.stringify(message);
+  return jsonWith(head, `"frame":${frameJson(record)}`);
 }
 
 export function endMessage(incarnation: number): string {

@@ -12,6 +12,7 @@ import {
   announcementText,
   assertAnnouncement,
   parseStoredRecord,
+  recordJson,
   type Announcement,
   type CommitOptions,
   type CommitResult,
@@ -140,7 +141,7 @@ export class RedisSessionStore implements SessionStore {
     if (ttlSeconds !== null) assertTtlSeconds(ttlSeconds);
     const text = announcementText(announcement);
     const reply = await this.script(CREATE_LUA, this.keysWithTombstone(record.id), [
-      JSON.stringify(record),
+      recordJson(record),
       ttlSeconds === null ? "" : String(ttlSeconds),
       this.channel(record.id),
       text,
@@ -154,7 +155,7 @@ export class RedisSessionStore implements SessionStore {
     const text = announcementText(announcement);
     const legacy = this.legacyKeys ? [legacySessionKey(this.prefix, record.id)] : [];
     const reply = await this.script(COMMIT_LUA, [sessionKey(this.prefix, record.id), ...legacy], [
-      JSON.stringify(record),
+      recordJson(record),
       String(options.expect.incarnation),
       String(options.expect.version),
       ttlSeconds === undefined ? "" : ttlSeconds === null ? "none" : String(ttlSeconds),
