@@ -30,3 +30,18 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/**
+ * A writer of info lines whose fields come encoded already, for the one line every request logs:
+ * the same line `log.info(fields, msg)` writes, without pino's walk over the fields and its
+ * redaction (about 2 µs of a write's CPU). The caller puts no secret in `fields`. Only for a
+ * logger made by createLogger (one plain destination); its level is checked on every line.
+ */
+export function infoLineWriter(log: Logger): (fields: string, msg: string) => void {
+  const internals = log as unknown as Record<symbol, unknown>;
+  const stream = internals[pino.symbols.streamSym] as DestinationStream;
+  const bindings = internals[pino.symbols.chindingsSym] as string; // ',"service":"realtime-svg"'
+  return (fields, msg) => {
+    if (log.isLevelEnabled("info")) stream.write(`{"level":30${time()}${bindings},${fields},"msg":${JSON.stringify(msg)}}\n`);
+  };
+}

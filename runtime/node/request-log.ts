@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { infoLineWriter } from "./logger.js";
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -20,18 +21,22 @@ export const CLIENT_CLOSED_REQUEST = 499;
  * One JSON line per request, written when the response closes (for streams: when they end).
  * The close listener is shared, not a closure per request: streams are many and long-lived.
  */
+/** The path as logged: a hook's credential and secret query values masked (most paths have neither). */
+export function loggedPath(url: string): string {
+  if (!url.includes("?") && !url.includes("&") && !url.startsWith("/hook/")) return url;
+  return url.replace(SECRET_PATH, "$1***").replace(SECRET_QUERY, "$1***");
+}
+
 export function logRequests(listener: Listener, log: Logger): Listener {
+  const write = infoLineWriter(log);
   function onClose(this: ServerResponse & { [STARTED]?: number }) {
     const req = this.req;
-    log.info(
-      {
-        method: req.method,
-        path: req.url?.replace(SECRET_PATH, "$1***").replace(SECRET_QUERY, "$1***"),
-        status: this.headersSent ? this.statusCode : CLIENT_CLOSED_REQUEST,
-        ms: Math.round(performance.now() - (this[STARTED] ?? 0)),
-        completed: this.writableFinished,
-        ua: req.headers["user-agent"],
-      },
+    const ua = req.headers["user-agent"];
+    // As log.info({ method, path, status, ms, completed, ua }, "request") writes it.
+    write(
+      `"method":${JSON.stringify(req.method ?? "")},"path":${JSON.stringify(loggedPath(req.url ?? ""))},` +
+        `"status":${this.headersSent ? this.statusCode : CLIENT_CLOSED_REQUEST},"ms":${Math.round(performance.now() - (this[STARTED] ?? 0))},` +
+        `"completed":${this.writableFinished}${ua === undefined ? "" : `,"ua":${JSON.stringify(ua)}`}`,
       "request",
     );
   }
