@@ -19,6 +19,7 @@ import { badgeArgs, badgeLiteral } from "./badge.js";
 import { hrMs } from "./clock.js";
 import { cpuWindow } from "./cpu.js";
 import { LoadProcess } from "./load-control.js";
+import { placedForAnswers } from "./placement.js";
 import { settledRss } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
 import type { Subject } from "./subjects.js";
@@ -34,11 +35,11 @@ export interface FanoutPlan {
   /** How long the last viewer of one update may take before the run fails. */
   updateTimeoutMs: number;
   /**
-   * Quiet time before each update, after the previous one was answered (idle) or reached its last
-   * viewer (fan-out), ms; 0 sends back to back. A server woken from even 20 ms of quiet answers its
-   * first write about twice as slowly as one kept busy (docs/FACTS.md), and the fan-out updates
-   * always follow a quiet wait for the load process: with back-to-back idle updates, "answered with
-   * N viewers vs none" measured the wait, not the viewers.
+   * The answer rows' updates are timed in phases of their own, each after this much quiet, ms, with
+   * the server on a CPU of its own (placement.ts): with no viewer (after the warm-up updates) and
+   * with the N viewers (after the fan-out figures). A server woken from 20 ms of quiet answers
+   * about twice as slowly as one kept busy, and every update beside viewers waits for the load
+   * process's report (docs/FACTS.md). The fan-out figures' updates go back to back.
    */
   quietMs: number;
   /** Pause before the viewers connect and after, so start-up and connect garbage can settle. */
@@ -62,8 +63,9 @@ export interface FanoutResult extends IdleRss {
   viewers: number;
   /** `admitViewers` more viewers, warm: admitted per second (each done once its first frame has arrived), the server's CPU per viewer, µs. */
   admission: { viewers: number; perSecond: number; cpuUsPerViewer: number; othersCpuShare: number } | null;
-  /** Update sent → its answer, with no viewer attached and with the N viewers, ms; each update after `quietMs` of quiet. */
+  /** Update sent → its answer, with no viewer attached and with the N viewers, ms; each update after `quietMs` of quiet, placed (placement.ts) unless `answersPlaced` is false. */
   quietMs: number;
+  answersPlaced: boolean;
   answerIdleMs: Summary;
   answerMs: Summary;
   /** Update sent → last / first viewer has the complete frame, ms. */
@@ -147,15 +149,23 @@ async function admit(subject: Subject, plan: FanoutPlan, current: string, log: (
   }
 }
 
-/** The updates with nobody watching, as many as a fan-out run sends (the write path alone); their answer times and the last marker. */
-async function idleUpdates(subject: Subject, plan: FanoutPlan, run: string): Promise<{ answerIdle: number[]; lastIdle: string }> {
-  const answerIdle: number[] = [];
-  for (let i = 0; i < plan.warmupUpdates + plan.updates; i++) {
-    if (plan.quietMs > 0) await sleep(plan.quietMs);
-    const { sentAt, answeredAt } = await subject.update(`mk${run}idle${i}`);
-    if (i >= plan.warmupUpdates) answerIdle.push(answeredAt - sentAt);
-  }
-  return { answerIdle, lastIdle: `mk${run}idle${plan.warmupUpdates + plan.updates - 1}` };
+/**
+ * The updates with nobody watching, as many as a fan-out run sends (the write path alone): the
+ * warm-up ones back to back, then the timed ones placed and after quiet (FanoutPlan.quietMs).
+ * Their answer times, whether they were placed, and the last marker.
+ */
+async function idleUpdates(subject: Subject, plan: FanoutPlan, run: string): Promise<{ answerIdle: number[]; placed: boolean; lastIdle: string }> {
+  for (let i = 0; i < plan.warmupUpdates; i++) await subject.update(`mk${run}idle${i}`);
+  const { value: answerIdle, placed } = await placedForAnswers(subject.server.pid, null, async () => {
+    const ms: number[] = [];
+    for (let i = plan.warmupUpdates; i < plan.warmupUpdates + plan.updates; i++) {
+      await sleep(plan.quietMs);
+      const { sentAt, answeredAt } = await subject.update(`mk${run}idle${i}`);
+      ms.push(answeredAt - sentAt);
+    }
+    return ms;
+  });
+  return { answerIdle, placed, lastIdle: `mk${run}idle${plan.warmupUpdates + plan.updates - 1}` };
 }
 
 /**
@@ -180,7 +190,7 @@ export async function measureIdleRss(subject: Subject, plan: FanoutPlan, log: (m
 export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (message: string) => void): Promise<Omit<FanoutResult, keyof IdleRss>> {
   const { server } = subject;
   const run = `${server.kind}${Date.now().toString(36)}`;
-  const { answerIdle, lastIdle } = await idleUpdates(subject, plan, run);
+  const { answerIdle, placed: idlePlaced, lastIdle } = await idleUpdates(subject, plan, run);
 
   await sleep(plan.pauseMs);
   const load = await LoadProcess.start();
@@ -191,7 +201,6 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
 
     let seq = 0;
     const update = async (marker: string) => {
-      if (plan.quietMs > 0) await sleep(plan.quietMs);
       const { arrival } = await load.arm(seq++, marker, plan.updateTimeoutMs);
       const { sentAt, answeredAt } = await subject.update(marker);
       const { firstAt, lastAt } = await arrival;
@@ -218,15 +227,28 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
     const profile = (await server.profile?.stop()) ?? null;
     if (status.failed > 0) throw new Error(`${status.failed} viewers of ${server.kind} failed during the updates`);
 
+    // The answer beside the N viewers, as idleUpdates timed it without them.
+    log(`  ${server.kind}: ${plan.updates} updates to ${plan.viewers} viewers, answers timed`);
+    const answers = await placedForAnswers(server.pid, load.pid, async () => {
+      const ms: number[] = [];
+      for (let i = 0; i < plan.updates; i++) {
+        await sleep(plan.quietMs);
+        ms.push((await update(`mk${run}a${i}`)).answer);
+      }
+      return ms;
+    });
+    const last = `mk${run}a${plan.updates - 1}`;
+
     // Admission, warm: more viewers from a second load process, the N above still open.
-    const admission = plan.admitViewers > 0 ? await admit(subject, plan, `mk${run}u${plan.updates - 1}`, log) : null;
+    const admission = plan.admitViewers > 0 ? await admit(subject, plan, last, log) : null;
 
     return {
       viewers: plan.viewers,
       admission,
       quietMs: plan.quietMs,
+      answersPlaced: idlePlaced && answers.placed,
       answerIdleMs: summarize(answerIdle),
-      answerMs: summarize(samples.map((s) => s.answer)),
+      answerMs: summarize(answers.value),
       toLastMs: summarize(samples.map((s) => s.toLast)),
       toFirstMs: summarize(samples.map((s) => s.toFirst)),
       cpuUsPerFrame: (fanned.of(server.pid) / (plan.updates * plan.viewers)) * 1e6,

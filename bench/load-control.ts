@@ -13,6 +13,10 @@ export class LoadProcess {
   private readonly waiters = new Set<Waiter>();
   private exited: Error | null = null;
   readonly stop: () => Promise<void>;
+  /** The load process's pid (bench/placement.ts places it). */
+  get pid(): number {
+    return this.child.pid!;
+  }
 
   private constructor(private readonly child: ChildProcess) {
     // It exits by itself once its stdin closes; SIGTERM, then SIGKILL, if it does not.

@@ -48,8 +48,8 @@ const row = (
 
 const worse = (...shares: number[]) => Math.max(...shares);
 
-/** How the updates of an answer row were spaced (FanoutPlan.quietMs). */
-const cadence = (quietMs: number) => (quietMs > 0 ? `each after ${quietMs} ms quiet` : "back to back");
+/** How the updates of an answer row were timed (FanoutPlan.quietMs, bench/placement.ts). */
+const cadence = (result: FanoutResult) => `each after ${result.quietMs} ms quiet, ${result.answersPlaced ? "server on its own CPU" : "not placed"}`;
 
 function writeRows(w: WritesResult): Row[] {
   const { connections: c } = w;
@@ -88,8 +88,8 @@ export function rows({ render, fanout, writes, hostile }: Measured): Row[] {
       row(`fan-out to ${n} viewers, send → last viewer p99`, ours.toLastMs.p99, bare.toLastMs.p99, "ms", "lower", fan),
       row(`fan-out to ${n} viewers, send → first viewer p50`, ours.toFirstMs.p50, bare.toFirstMs.p50, "ms", "lower", fan),
       row(`fan-out to ${n} viewers, server CPU per delivered frame`, ours.cpuUsPerFrame, bare.cpuUsPerFrame, "µs", "lower", fan),
-      row(`update answered, p50, ${n} viewers, ${cadence(ours.quietMs)} (baseline: same server, no viewer)`, ours.answerMs.p50, ours.answerIdleMs.p50, "ms", "lower", fan),
-      row(`update answered, p50, ${n} viewers, ${cadence(ours.quietMs)} (baseline: bare /publish, ${n} viewers)`, ours.answerMs.p50, bare.answerMs.p50, "ms", "lower", fan),
+      row(`update answered, p50, ${n} viewers, ${cadence(ours)} (baseline: same server, no viewer)`, ours.answerMs.p50, ours.answerIdleMs.p50, "ms", "lower", fan),
+      row(`update answered, p50, ${n} viewers, ${cadence(ours)} (baseline: bare /publish, ${n} viewers)`, ours.answerMs.p50, bare.answerMs.p50, "ms", "lower", fan),
       row(`RSS per idle viewer, ${n} viewers`, ours.rssPerViewerBytes / 1024, bare.rssPerViewerBytes / 1024, "KiB"),
       row(`bytes per frame per viewer, ${n} viewers (should be 1.00×)`, ours.bytesPerFrame, bare.bytesPerFrame, "B"),
     );
