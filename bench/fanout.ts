@@ -37,7 +37,7 @@ export interface FanoutPlan {
   /**
    * The answer rows' updates are timed in phases of their own, each after this much quiet, ms, with
    * the server on a CPU of its own (placement.ts): with no viewer (after the warm-up updates) and
-   * with the N viewers (after the fan-out figures). A server woken from 20 ms of quiet answers
+   * with the N viewers (after the fan-out and admission figures). A server woken from 20 ms of quiet answers
    * about twice as slowly as one kept busy, and every update beside viewers waits for the load
    * process's report (docs/FACTS.md). The fan-out figures' updates go back to back.
    */
@@ -227,7 +227,11 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
     const profile = (await server.profile?.stop()) ?? null;
     if (status.failed > 0) throw new Error(`${status.failed} viewers of ${server.kind} failed during the updates`);
 
-    // The answer beside the N viewers, as idleUpdates timed it without them.
+    // Admission, warm: more viewers from a second load process, the N above still open.
+    const admission = plan.admitViewers > 0 ? await admit(subject, plan, `mk${run}u${plan.updates - 1}`, log) : null;
+
+    // The answer beside the N viewers, as idleUpdates timed it without them (last: the load
+    // process is left at the lowest priority).
     log(`  ${server.kind}: ${plan.updates} updates to ${plan.viewers} viewers, answers timed`);
     const answers = await placedForAnswers(server.pid, load.pid, async () => {
       const ms: number[] = [];
@@ -237,10 +241,6 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
       }
       return ms;
     });
-    const last = `mk${run}a${plan.updates - 1}`;
-
-    // Admission, warm: more viewers from a second load process, the N above still open.
-    const admission = plan.admitViewers > 0 ? await admit(subject, plan, last, log) : null;
 
     return {
       viewers: plan.viewers,
