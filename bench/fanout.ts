@@ -35,11 +35,11 @@ export interface FanoutPlan {
   /** How long the last viewer of one update may take before the run fails. */
   updateTimeoutMs: number;
   /**
-   * The answer rows' updates are timed in phases of their own, each after this much quiet, ms, with
-   * the server on a CPU of its own (placement.ts): with no viewer (after the warm-up updates) and
-   * with the N viewers (after the fan-out and admission figures). A server woken from 20 ms of quiet answers
-   * about twice as slowly as one kept busy, and every update beside viewers waits for the load
-   * process's report (docs/FACTS.md). The fan-out figures' updates go back to back.
+   * The answer rows' updates are timed in phases of their own, each after this much quiet, ms,
+   * with the server on a CPU of its own (placement.ts): with no viewer (after the warm-up updates)
+   * and with the N viewers (after the fan-out and admission figures). A server woken from 20 ms of
+   * quiet answers about twice as slowly as one kept busy, and every update beside viewers waits
+   * for the load process's report (docs/FACTS.md). The fan-out figures' updates go back to back.
    */
   quietMs: number;
   /** Pause before the viewers connect and after, so start-up and connect garbage can settle. */
@@ -149,6 +149,16 @@ async function admit(subject: Subject, plan: FanoutPlan, current: string, log: (
   }
 }
 
+/** `plan.updates` answer times, `timed(i)` called after `plan.quietMs` of quiet each time. */
+async function afterQuiet(plan: FanoutPlan, timed: (i: number) => Promise<number>): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < plan.updates; i++) {
+    await sleep(plan.quietMs);
+    ms.push(await timed(i));
+  }
+  return ms;
+}
+
 /**
  * The updates with nobody watching, as many as a fan-out run sends (the write path alone): the
  * warm-up ones back to back, then the timed ones placed and after quiet (FanoutPlan.quietMs).
@@ -156,15 +166,12 @@ async function admit(subject: Subject, plan: FanoutPlan, current: string, log: (
  */
 async function idleUpdates(subject: Subject, plan: FanoutPlan, run: string): Promise<{ answerIdle: number[]; placed: boolean; lastIdle: string }> {
   for (let i = 0; i < plan.warmupUpdates; i++) await subject.update(`mk${run}idle${i}`);
-  const { value: answerIdle, placed } = await placedForAnswers(subject.server.pid, null, async () => {
-    const ms: number[] = [];
-    for (let i = plan.warmupUpdates; i < plan.warmupUpdates + plan.updates; i++) {
-      await sleep(plan.quietMs);
-      const { sentAt, answeredAt } = await subject.update(`mk${run}idle${i}`);
-      ms.push(answeredAt - sentAt);
-    }
-    return ms;
-  });
+  const { value: answerIdle, placed } = await placedForAnswers(subject.server.pid, null, () =>
+    afterQuiet(plan, async (i) => {
+      const { sentAt, answeredAt } = await subject.update(`mk${run}idle${plan.warmupUpdates + i}`);
+      return answeredAt - sentAt;
+    }),
+  );
   return { answerIdle, placed, lastIdle: `mk${run}idle${plan.warmupUpdates + plan.updates - 1}` };
 }
 
@@ -233,14 +240,7 @@ export async function measureFanout(subject: Subject, plan: FanoutPlan, log: (me
     // The answer beside the N viewers, as idleUpdates timed it without them (last: the load
     // process is left at the lowest priority).
     log(`  ${server.kind}: ${plan.updates} updates to ${plan.viewers} viewers, answers timed`);
-    const answers = await placedForAnswers(server.pid, load.pid, async () => {
-      const ms: number[] = [];
-      for (let i = 0; i < plan.updates; i++) {
-        await sleep(plan.quietMs);
-        ms.push((await update(`mk${run}a${i}`)).answer);
-      }
-      return ms;
-    });
+    const answers = await placedForAnswers(server.pid, load.pid, () => afterQuiet(plan, async (i) => (await update(`mk${run}a${i}`)).answer));
 
     return {
       viewers: plan.viewers,

@@ -17,16 +17,16 @@ const STARTED = Symbol("rsvg.started");
  */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-/**
- * One JSON line per request, written when the response closes (for streams: when they end).
- * The close listener is shared, not a closure per request: streams are many and long-lived.
- */
 /** The path as logged: a hook's credential and secret query values masked (most paths have neither). */
 export function loggedPath(url: string): string {
   if (!url.includes("?") && !url.includes("&") && !url.startsWith("/hook/")) return url;
   return url.replace(SECRET_PATH, "$1***").replace(SECRET_QUERY, "$1***");
 }
 
+/**
+ * One JSON line per request, written when the response closes (for streams: when they end).
+ * The close listener is shared, not a closure per request: streams are many and long-lived.
+ */
 export function logRequests(listener: Listener, log: Logger): Listener {
   const write = infoLineWriter(log);
   function onClose(this: ServerResponse & { [STARTED]?: number }) {
