@@ -29,13 +29,22 @@ export const drainingError = () =>
   });
 
 /**
+ * Where a request's connection comes from: the host's HostHooks. `clientAddress` is read only
+ * where a cap needs it, since on the Node host the first read of a connection's peer is a
+ * getpeername call (about a hundredth of a stream admission's CPU, `npm run bench`).
+ */
+export interface Peer {
+  readonly clientAddress?: string | undefined;
+}
+
+/**
  * The client a request counts against: the address the trusted proxy recorded, when one is
  * configured and its header is present, else the connection's peer (the host's `clientAddress`).
  * A proxy appends the address it saw to X-Forwarded-For, so only entries from the right are its
  * own; anything to their left was written by the client and proves nothing. With fewer entries
  * than `hops`, the left-most is taken. Without a trusted proxy the header is never read.
  */
-export function clientKey(request: Request, peer: string | undefined, proxy: TrustedProxy | undefined): string | undefined {
+export function clientKey(request: Request, peer: Peer | undefined, proxy: TrustedProxy | undefined): string | undefined {
   if (proxy) {
     const entries = (request.headers.get(proxy.header) ?? "")
       .split(",")
@@ -43,7 +52,7 @@ export function clientKey(request: Request, peer: string | undefined, proxy: Tru
       .filter((entry) => entry !== "");
     if (entries.length > 0) return entries[Math.max(0, entries.length - proxy.hops)];
   }
-  return peer;
+  return peer?.clientAddress;
 }
 
 export class StreamAdmission {
@@ -61,7 +70,7 @@ export class StreamAdmission {
    * The caller joins the hub without awaiting in between, so the open-stream count it checked
    * is still the count it adds to. `streams`: how many the request opens (an event stream's sessions).
    */
-  admit(request: Request, openStreams: number, peer: string | undefined, streams = 1): string | undefined {
+  admit(request: Request, openStreams: number, peer: Peer | undefined, streams = 1): string | undefined {
     if (this.draining) throw drainingError();
     if (openStreams + streams > this.limits.maxStreams) {
       throw tooMany(`this server holds its maximum of ${this.limits.maxStreams} streams; retry later`);

@@ -11,7 +11,7 @@
  * not apply there (the worker has no trusted client address; http/admission.ts), the process
  * cap bounds one isolate, and the platform's CPU limit bounds each render.
  */
-import { clientKey, type TrustedProxy } from "../http/admission.js";
+import { clientKey, type Peer, type TrustedProxy } from "../http/admission.js";
 import { AppError } from "../http/errors.js";
 import type { Limits } from "../options.js";
 
@@ -28,7 +28,7 @@ export class PreviewAdmission {
   ) {}
 
   /** Counts a preview in, or throws 429/503; the returned function counts it out, once. */
-  admit(request: Request, peer: string | undefined): () => void {
+  admit(request: Request, peer: Peer | undefined): () => void {
     const max = this.limits.maxPreviewsPerClient;
     const key = max === 0 ? undefined : clientKey(request, peer, this.proxy);
     const held = key === undefined ? 0 : (this.perClient.get(key) ?? 0);

@@ -17,7 +17,7 @@ import { parseBody, PreviewBody } from "./request-schema.js";
 export async function previewFrame(request: IRequest, ctx: AppContext, host: HostHooks | undefined): Promise<Response> {
   const apiKeyHash = await ctx.apiKeyHash;
   if (apiKeyHash) await authorize(request, [apiKeyHash], { what: "previews on this server", sha256: ctx.sha256 });
-  const release = ctx.previews.admit(request, host?.clientAddress);
+  const release = ctx.previews.admit(request, host);
   try {
     const body = parseBody(PreviewBody, await readJsonBody(request, ctx.limits.maxBodyBytes));
     const { frame } = await firstFrame(ctx, body);

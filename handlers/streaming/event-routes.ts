@@ -51,7 +51,7 @@ async function openEvents(
   }
 
   // Each session counts as a stream. No await between the count and the joins, which add to it.
-  const client = ctx.streams.admit(request, ctx.hub.viewerCount, host?.clientAddress, ids.length);
+  const client = ctx.streams.admit(request, ctx.hub.viewerCount, host, ids.length);
   const viewer = new EventStreamViewer(ctx.hub, ctx.metrics, ctx.events, {
     form,
     seen: parseLastEventId(request.headers.get("last-event-id"), form, ids[0]),

@@ -7,48 +7,79 @@ import { listenError } from "../../runtime/node/server.js";
 
 const request = (headers: Record<string, string> = {}) => new Request("http://x/stream/a", { headers });
 const xff = { header: "x-forwarded-for", hops: 1 };
+const peer = (clientAddress: string) => ({ clientAddress });
+/** A peer that counts how often its address is read (the Node host's read is a getpeername call). */
+function countingPeer(clientAddress: string) {
+  const counted = {
+    reads: 0,
+    get clientAddress() {
+      counted.reads++;
+      return clientAddress;
+    },
+  };
+  return counted;
+}
 
 describe("the client a stream counts against", () => {
   it("is the connection's peer when no proxy is trusted, whatever the headers say", () => {
-    expect(clientKey(request({ "X-Forwarded-For": "1.2.3.4" }), "10.0.0.1", undefined)).toBe("10.0.0.1");
-    expect(clientKey(request(), undefined, undefined)).toBeUndefined();
+    expect(clientKey(request({ "X-Forwarded-For": "1.2.3.4" }), peer("10.0.0.1"), undefined)).toBe("10.0.0.1");
+    expect(clientKey(request(), {}, undefined)).toBeUndefined();
   });
 
   it("is the trusted header's right-most entry, or the one `hops` from the right", () => {
     const forwarded = request({ "X-Forwarded-For": "6.6.6.6, 203.0.113.7, 10.1.0.2" });
-    expect(clientKey(forwarded, "10.0.0.1", xff)).toBe("10.1.0.2");
-    expect(clientKey(forwarded, "10.0.0.1", { ...xff, hops: 2 })).toBe("203.0.113.7");
-    expect(clientKey(forwarded, "10.0.0.1", { ...xff, hops: 9 })).toBe("6.6.6.6");
-    expect(clientKey(request({ "X-Real-IP": "203.0.113.8" }), "10.0.0.1", { header: "x-real-ip", hops: 1 })).toBe("203.0.113.8");
+    expect(clientKey(forwarded, peer("10.0.0.1"), xff)).toBe("10.1.0.2");
+    expect(clientKey(forwarded, peer("10.0.0.1"), { ...xff, hops: 2 })).toBe("203.0.113.7");
+    expect(clientKey(forwarded, peer("10.0.0.1"), { ...xff, hops: 9 })).toBe("6.6.6.6");
+    expect(clientKey(request({ "X-Real-IP": "203.0.113.8" }), peer("10.0.0.1"), { header: "x-real-ip", hops: 1 })).toBe("203.0.113.8");
   });
 
   it("falls back to the peer when the trusted header is absent or empty", () => {
-    expect(clientKey(request(), "10.0.0.1", xff)).toBe("10.0.0.1");
-    expect(clientKey(request({ "X-Forwarded-For": " , " }), "10.0.0.1", xff)).toBe("10.0.0.1");
+    expect(clientKey(request(), peer("10.0.0.1"), xff)).toBe("10.0.0.1");
+    expect(clientKey(request({ "X-Forwarded-For": " , " }), peer("10.0.0.1"), xff)).toBe("10.0.0.1");
+  });
+});
+
+describe("the peer's address", () => {
+  it("is read only where a per-client cap counts and no trusted header names the client", () => {
+    const uncapped = countingPeer("10.0.0.1");
+    expect(new StreamAdmission({ maxStreams: 10, maxStreamsPerClient: 0 }, undefined).admit(request(), 0, uncapped)).toBeUndefined();
+    expect(uncapped.reads).toBe(0);
+
+    const forwarded = countingPeer("10.0.0.1");
+    const behindProxy = new StreamAdmission({ maxStreams: 10, maxStreamsPerClient: 2 }, xff);
+    expect(behindProxy.admit(request({ "X-Forwarded-For": "203.0.113.7" }), 0, forwarded)).toBe("203.0.113.7");
+    expect(forwarded.reads).toBe(0);
+    expect(behindProxy.admit(request(), 0, forwarded)).toBe("10.0.0.1");
+    expect(forwarded.reads).toBe(1);
+
+    const capped = countingPeer("10.0.0.2");
+    expect(new StreamAdmission({ maxStreams: 10, maxStreamsPerClient: 2 }, undefined).admit(request(), 0, capped)).toBe("10.0.0.2");
+    expect(capped.reads).toBe(1);
   });
 });
 
 describe("stream admission", () => {
   it("refuses past MAX_STREAMS with 503 too_many_streams and Retry-After", () => {
     const admission = new StreamAdmission({ maxStreams: 2, maxStreamsPerClient: 0 }, undefined);
-    expect(admission.admit(request(), 1, "a")).toBeUndefined();
-    expect(() => admission.admit(request(), 2, "a")).toThrow(expect.objectContaining({ code: "too_many_streams", status: 503, headers: { "Retry-After": "5" } }));
+    expect(admission.admit(request(), 1, peer("a"))).toBeUndefined();
+    expect(() => admission.admit(request(), 2, peer("a"))).toThrow(expect.objectContaining({ code: "too_many_streams", status: 503, headers: { "Retry-After": "5" } }));
   });
 
   it("counts per client and gives slots back", () => {
     const admission = new StreamAdmission({ maxStreams: 100, maxStreamsPerClient: 2 }, undefined);
-    expect(admission.admit(request(), 0, "a")).toBe("a");
-    expect(admission.admit(request(), 1, "a")).toBe("a");
-    expect(admission.admit(request(), 2, "b")).toBe("b");
-    expect(() => admission.admit(request(), 3, "a")).toThrow(/this client holds its maximum of 2 streams/);
+    expect(admission.admit(request(), 0, peer("a"))).toBe("a");
+    expect(admission.admit(request(), 1, peer("a"))).toBe("a");
+    expect(admission.admit(request(), 2, peer("b"))).toBe("b");
+    expect(() => admission.admit(request(), 3, peer("a"))).toThrow(/this client holds its maximum of 2 streams/);
     admission.release("a");
     expect(admission.heldBy("a")).toBe(1);
-    expect(admission.admit(request(), 2, "a")).toBe("a");
+    expect(admission.admit(request(), 2, peer("a"))).toBe("a");
     admission.release("a");
     admission.release("a");
     expect(admission.heldBy("a")).toBe(0);
     // A client the host cannot name is not capped per client.
-    expect(admission.admit(request(), 1, undefined)).toBeUndefined();
+    expect(admission.admit(request(), 1, {})).toBeUndefined();
   });
 });
 

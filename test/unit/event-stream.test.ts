@@ -88,9 +88,9 @@ describe("stream admission", () => {
   it("counts each session of an event stream, against both caps", () => {
     const admission = new StreamAdmission({ maxStreams: 10, maxStreamsPerClient: 4 }, undefined);
     const request = new Request("http://x/events?ids=a,b,c");
-    expect(admission.admit(request, 0, "peer", 3)).toBe("peer");
-    expect(() => admission.admit(request, 3, "peer", 2)).toThrow(/this client holds its maximum of 4/);
-    expect(() => admission.admit(request, 8, "other", 3)).toThrow(/maximum of 10 streams/);
+    expect(admission.admit(request, 0, { clientAddress: "peer" }, 3)).toBe("peer");
+    expect(() => admission.admit(request, 3, { clientAddress: "peer" }, 2)).toThrow(/this client holds its maximum of 4/);
+    expect(() => admission.admit(request, 8, { clientAddress: "other" }, 3)).toThrow(/maximum of 10 streams/);
     admission.release("peer", 3);
     expect(admission.heldBy("peer")).toBe(0);
   });
