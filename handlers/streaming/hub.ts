@@ -47,7 +47,8 @@ interface Entry {
 
 /** A viewer's place in a channel, from join until it leaves. */
 export interface Membership {
-  readonly contentType: string;
+  /** `base` with the channel's Content-Type, one shared object per channel (Channel.headersWith). */
+  headersWith(base: Readonly<Record<string, string>>): Readonly<Record<string, string>>;
   /** A stream's first chunk: its head and the current part, one shared array per part (null before the first frame). */
   readonly opening: Uint8Array | null;
   readonly current: Part | null;
@@ -339,8 +340,8 @@ class ChannelMembership implements Membership {
     private readonly viewer: Viewer,
   ) {}
 
-  get contentType(): string {
-    return this.entry.channel.contentType;
+  headersWith(base: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    return this.entry.channel.headersWith(base);
   }
 
   get opening(): Uint8Array | null {

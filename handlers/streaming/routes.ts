@@ -102,7 +102,7 @@ export async function streamSession(request: IRequest, ctx: StreamingContext, ho
   }
 
   // No await between the count and the join below, which adds to it.
-  const client = ctx.streams.admit(request, ctx.hub.viewerCount, host?.clientAddress);
+  const client = ctx.streams.admit(request, ctx.hub.viewerCount, host);
   const viewer = new StreamViewer(ctx.hub, ctx.metrics, options.doubleFrame);
   const counted = client === undefined ? undefined : new CountedStream(viewer, ctx.streams, client);
   let joined = false;
@@ -113,7 +113,7 @@ export async function streamSession(request: IRequest, ctx: StreamingContext, ho
   }
   if (!joined) throw notFound(`session ${id}`);
 
-  const headers = { ...STREAM_HEADERS, "Content-Type": viewer.contentType };
+  const headers = viewer.headersWith(STREAM_HEADERS);
   const events: OutletEvents = counted ?? viewer;
   let response: Response;
   if (host?.directStreams) {

@@ -34,8 +34,9 @@ export class StreamViewer implements Viewer, OutletEvents {
     return !this.finished;
   }
 
-  get contentType(): string {
-    return this.membership!.contentType;
+  /** The stream's response headers: `base` with its channel's Content-Type (shared, frozen). */
+  headersWith(base: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    return this.membership!.headersWith(base);
   }
 
   /** Connects the viewer to where its bytes go; nothing is written before this and `start`. */

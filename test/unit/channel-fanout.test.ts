@@ -80,6 +80,23 @@ describe("a channel's fan-out", () => {
   });
 });
 
+describe("a channel's stream headers", () => {
+  it("are the base with the channel's Content-Type, one frozen object per channel and base", () => {
+    const base = { "Cache-Control": "no-store" };
+    const a = new Channel("a");
+    const b = new Channel("b");
+    const headers = a.headersWith(base);
+    expect(headers).toEqual({ "Cache-Control": "no-store", "Content-Type": a.contentType });
+    expect(Object.isFrozen(headers)).toBe(true);
+    expect(a.headersWith(base)).toBe(headers);
+    // Another channel has its own boundary; another base is not answered from the first's.
+    expect(b.headersWith(base)["Content-Type"]).toBe(b.contentType);
+    expect(b.contentType).not.toBe(a.contentType);
+    expect(a.headersWith({ Vary: "Accept" })).toEqual({ Vary: "Accept", "Content-Type": a.contentType });
+    expect(base).toEqual({ "Cache-Control": "no-store" });
+  });
+});
+
 describe("the hub's local delivery", () => {
   it("happens after the write has settled, never inside it", async () => {
     const loop = manualDefer();
