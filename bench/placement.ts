@@ -30,7 +30,10 @@ function prioritize(pid: number, priority: number): void {
  */
 export async function placedForAnswers<T>(serverPid: number, loadPid: number | null, timed: () => Promise<T>): Promise<{ value: T; placed: boolean }> {
   const cpus = availableParallelism();
-  const all = `0-${cpus - 1}`;
+  const anywhere = () => {
+    affinity(serverPid, `0-${cpus - 1}`);
+    affinity(process.pid, `0-${cpus - 1}`);
+  };
   let placed = false;
   if (process.platform === "linux" && cpus >= 2) {
     try {
@@ -45,8 +48,7 @@ export async function placedForAnswers<T>(serverPid: number, loadPid: number | n
     } catch {
       // No taskset (or a process gone): measured where the scheduler puts them.
       try {
-        affinity(serverPid, all);
-        affinity(process.pid, all);
+        anywhere();
       } catch {
         // nothing was placed
       }
@@ -55,9 +57,6 @@ export async function placedForAnswers<T>(serverPid: number, loadPid: number | n
   try {
     return { value: await timed(), placed };
   } finally {
-    if (placed) {
-      affinity(serverPid, all);
-      affinity(process.pid, all);
-    }
+    if (placed) anywhere();
   }
 }

@@ -28,21 +28,21 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick") || process.env["BENCH_QUICK"] === "1";
 const profiling = args.includes("--profile");
 
-const common = { connectTimeoutMs: 30_000, updateTimeoutMs: 30_000, connectConcurrency: 100 };
+const common = { connectTimeoutMs: 30_000, updateTimeoutMs: 30_000, connectConcurrency: 100, quietMs: 20 };
 /**
  * `runs`: how many times each server is measured (default 1). `settleMs`: each RSS reading's
  * window; quick mode's 3 s is too short for V8 to give the young generation back, so its RSS row
  * is a smoke figure only.
  */
 const ROUNDS: (FanoutPlan & { runs?: number })[] = quick
-  ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, quietMs: 20, pauseMs: 500, settleMs: 3_000, admitViewers: 200, probeHealth: true }]
+  ? [{ ...common, viewers: 200, updates: 20, warmupUpdates: 3, pauseMs: 500, settleMs: 3_000, admitViewers: 200, probeHealth: true }]
   : [
       // Four runs at 1,000: there one server process's figures differ from the next one's by more
       // than the targets' margins (docs/FACTS.md), and a run costs a third of one at 5,000.
-      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, quietMs: 20, pauseMs: 2_000, settleMs: 12_000, admitViewers: 1_000, probeHealth: false, runs: 4 },
-      { ...common, viewers: 5_000, updates: 60, warmupUpdates: 5, quietMs: 20, pauseMs: 2_000, settleMs: 12_000, admitViewers: 5_000, probeHealth: false, runs: 2 },
+      { ...common, viewers: 1_000, updates: 100, warmupUpdates: 10, pauseMs: 2_000, settleMs: 12_000, admitViewers: 1_000, probeHealth: false, runs: 4 },
+      { ...common, viewers: 5_000, updates: 60, warmupUpdates: 5, pauseMs: 2_000, settleMs: 12_000, admitViewers: 5_000, probeHealth: false, runs: 2 },
       // No admission here: the server's MAX_STREAMS (10,000) is reached.
-      { ...common, viewers: 10_000, updates: 40, warmupUpdates: 5, quietMs: 20, pauseMs: 2_000, settleMs: 12_000, admitViewers: 0, probeHealth: true },
+      { ...common, viewers: 10_000, updates: 40, warmupUpdates: 5, pauseMs: 2_000, settleMs: 12_000, admitViewers: 0, probeHealth: true },
     ];
 /** Writes: random PATCHes over many sessions, then one session. */
 const WRITES = quick

@@ -146,7 +146,8 @@ function paths(registered: readonly (readonly [string, RegExp, ...unknown[]])[])
  * What a busy replica is asked most, in this order: image streams, then session writes.
  * itty-router tries its routes in the order they were added, and each one passed on the way cost
  * about 0.1 µs (router.fetch for a stream took 8.4–11.7 µs from where /stream/:id is listed,
- * 4.6–4.9 µs first, in a microbenchmark), so these are added first. No two paths match one URL, so the order changes no answer (routes-order.test.ts).
+ * 4.6–4.9 µs first, in a microbenchmark), so these are added first. No two paths match one URL,
+ * so the order changes no answer (routes-order.test.ts).
  */
 const HOT = ["GET /stream/:id", "PATCH /api/session/:id", "PUT /api/session/:id"];
 const hotness = (route: Route) => {
