@@ -137,6 +137,7 @@ async function main(): Promise<void> {
   }
   log(`writes: ${WRITES.sessions} sessions, ${WRITES.connections} concurrent, ${WRITES.seconds} s each`);
   measured.writes = await measureWrites(redisUrl, WRITES, log);
+  notes.push("writes vs bare SET + PUBLISH and vs bare /put: each figure the mean of 2 runs (real, bare, bare, real)");
   const { redis, memory, oneSession } = measured.writes;
   for (const [label, figure] of Object.entries({ "Redis, ours": redis.ours, "Redis, bare": redis.bare, "raw loop": redis.raw, "memory, ours": memory.ours, "bare /put": memory.bare, "10 writers": oneSession.ten, "1 writer": oneSession.one })) {
     if (figure.failed > 0) notes.push(`writes (${label}): ${figure.failed} requests failed`);

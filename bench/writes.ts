@@ -8,7 +8,8 @@
  *   - a raw ioredis SET + PUBLISH loop at the same concurrency, for reference (no HTTP at all)
  *   - one session, 10 concurrent writers vs 1 (the memory store: the write line's cost alone)
  *
- * Each with the server's CPU per write and the share of the machine's CPU other processes took.
+ * The first two each run twice per server, ours, bare, bare, ours, and report the means. Each
+ * figure comes with the server's CPU per write and the share of the machine's CPU other processes took.
  */
 import http from "node:http";
 import autocannon from "autocannon";
@@ -16,6 +17,7 @@ import { Redis } from "ioredis";
 import { BADGE_TEMPLATE, badgeArgs } from "./badge.js";
 import { cpuWindow } from "./cpu.js";
 import { firstLine, register, spawnBenchServer, spawnTsx, terminate } from "./processes.js";
+import { meanOfRuns } from "./stats.js";
 
 export interface WriteFigure {
   perSecond: number;
@@ -114,6 +116,11 @@ async function flood(target: Target, sessions: { id: string; token: string }[], 
   };
 }
 
+/** The mean of runs of one figure, their failures added up. */
+function meanFigure(runs: WriteFigure[]): WriteFigure {
+  return { ...meanOfRuns(runs), failed: runs.reduce((sum, run) => sum + run.failed, 0) };
+}
+
 /** `concurrency` loops of SET + PUBLISH (sent together, as bare-writer does) straight on ioredis. */
 async function rawLoop(redisUrl: string, concurrency: number, seconds: number): Promise<WriteFigure> {
   const redis = new Redis(redisUrl);
@@ -157,12 +164,22 @@ export async function measureWrites(redisUrl: string, options: { sessions: numbe
   const many = (t: Target) => createSessions(t.url, count, `w${Date.now().toString(36)}`);
   const bareIds = async () => Array.from({ length: count }, (_, i) => ({ id: `bare-${i}`, token: "none" }));
 
-  const redisOurs = await each("real server, Redis", () => ours({ REDIS_URL: redisUrl }), many);
-  const redisBare = await each("bare SET + PUBLISH", () => bare({ BARE_STORE: "redis", REDIS_URL: redisUrl }), bareIds);
+  // Each against its baseline in fresh processes, in the order ours, bare, bare, ours (ABBA): on
+  // one machine a server process's write rate differs from the next one's by up to 1.5× (docs/FACTS.md).
+  const against = async (oursLabel: string, oursEnv: Record<string, string>, bareLabel: string, bareEnv: Record<string, string>) => {
+    const runs: Record<"ours" | "bare", WriteFigure[]> = { ours: [], bare: [] };
+    const ourRun = async () => runs.ours.push(await each(oursLabel, () => ours(oursEnv), many));
+    const bareRun = async () => runs.bare.push(await each(bareLabel, () => bare(bareEnv), bareIds));
+    await ourRun();
+    await bareRun();
+    await bareRun();
+    await ourRun();
+    return { ours: meanFigure(runs.ours), bare: meanFigure(runs.bare) };
+  };
+  const redis = await against("real server, Redis", { REDIS_URL: redisUrl }, "bare SET + PUBLISH", { BARE_STORE: "redis", REDIS_URL: redisUrl });
   log(`  writes: raw ioredis loop, ${connections} at a time × ${seconds} s`);
   const raw = await rawLoop(redisUrl, connections, seconds);
-  const memoryOurs = await each("real server, memory store", () => ours({}), many);
-  const memoryBare = await each("bare /put", () => bare({ BARE_STORE: "memory" }), bareIds);
+  const memory = await against("real server, memory store", {}, "bare /put", { BARE_STORE: "memory" });
 
   // One session: the same server, 10 writers, then 1 (fresh servers, so neither inherits the other's heap).
   const one = (t: Target) => createSessions(t.url, 1, `one${Date.now().toString(36)}`);
@@ -171,8 +188,8 @@ export async function measureWrites(redisUrl: string, options: { sessions: numbe
   return {
     sessions: count,
     connections,
-    redis: { ours: redisOurs, bare: redisBare, raw },
-    memory: { ours: memoryOurs, bare: memoryBare },
+    redis: { ...redis, raw },
+    memory,
     oneSession: { ten, one: single },
   };
 }
