@@ -118,6 +118,16 @@ function cpuProfile(pid: number, file: string): CpuProfile {
 
 export type ServerKind = "ours" | "bare";
 
+/**
+ * `runs` measurements of each server, in pairs, every second pair in the other order (ABBA): real,
+ * bare, bare, real, … One server process's figures differ from the next one's, and the machine
+ * drifts; alternating cancels some of both, and each figure is the mean of its server's runs.
+ */
+export const abbaOrder = (runs: number): ServerKind[] => Array.from({ length: runs }, (_, i): ServerKind[] => (i % 2 === 0 ? ["ours", "bare"] : ["bare", "ours"])).flat();
+
+/** An order as the run's log and notes print it ("real, bare, bare, real"). */
+export const orderText = (order: readonly ServerKind[]): string => order.map((kind) => (kind === "ours" ? "real" : "bare")).join(", ");
+
 export interface Server {
   kind: ServerKind;
   url: string;

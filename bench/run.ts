@@ -17,12 +17,12 @@ import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { measureFanout, measureIdleRss, type FanoutPlan, type FanoutResult } from "./fanout.js";
 import { measureHostile } from "./hostile.js";
-import { firstLine, openFilesSoft, ROOT, runBenchmark, spawnBare, spawnOurs, spawnTsx, startRedis, terminate, type ServerKind } from "./processes.js";
+import { abbaOrder, firstLine, openFilesSoft, orderText, ROOT, runBenchmark, spawnBare, spawnOurs, spawnTsx, startRedis, terminate, type ServerKind } from "./processes.js";
 import type { RenderResult } from "./render.js";
 import { printTable, rows, writeResults, type Measured } from "./report.js";
 import { meanOfRuns } from "./stats.js";
 import { bareSubject, oursSubject, type Subject } from "./subjects.js";
-import { measureWrites } from "./writes.js";
+import { measureWrites, WRITE_ORDER } from "./writes.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick") || process.env["BENCH_QUICK"] === "1";
@@ -122,13 +122,12 @@ async function main(): Promise<void> {
       notes.push(`open files limit: ${wanted.viewers} + ${wanted.admitViewers} viewers capped to ${plan.viewers} + ${plan.admitViewers} (raise ulimit -n)`);
     }
     const runs = wanted.runs ?? 1;
-    // Run to run on one quiet machine a figure moves 10–20 %; runs in pairs, every second pair in
-    // the other order (ABBA), cancel some of that and any drift, and each figure is their mean.
-    const order = Array.from({ length: runs }, (_, i) => (i % 2 === 0 ? ["ours", "bare"] : ["bare", "ours"]) as ServerKind[]);
-    const sequence = order.flat().map((kind) => (kind === "ours" ? "real" : "bare")).join(", ");
+    // Run to run on one quiet machine a figure moves 10–20 %: ABBA pairs (abbaOrder), their means.
+    const order = abbaOrder(runs);
+    const sequence = orderText(order);
     log(`fan-out: ${plan.viewers} viewers, ${runs === 1 ? "real server then bare broadcaster" : `${runs} runs each: ${sequence}`}`);
     const results: Record<ServerKind, FanoutResult[]> = { ours: [], bare: [] };
-    for (const pair of order) for (const kind of pair) results[kind].push(await runServer(kind, redisUrl, plan));
+    for (const kind of order) results[kind].push(await runServer(kind, redisUrl, plan));
     const ours = meanOfRuns(results.ours);
     const bare = meanOfRuns(results.bare);
     if (runs > 1) notes.push(`fan-out at ${plan.viewers.toLocaleString("en-US")} viewers: each figure the mean of ${runs} runs (${sequence})`);
@@ -137,7 +136,7 @@ async function main(): Promise<void> {
   }
   log(`writes: ${WRITES.sessions} sessions, ${WRITES.connections} concurrent, ${WRITES.seconds} s each`);
   measured.writes = await measureWrites(redisUrl, WRITES, log);
-  notes.push("writes vs bare SET + PUBLISH and vs bare /put: each figure the mean of 2 runs (real, bare, bare, real)");
+  notes.push(`writes vs bare SET + PUBLISH and vs bare /put: each figure the mean of ${WRITE_ORDER.length / 2} runs (${orderText(WRITE_ORDER)})`);
   const { redis, memory, oneSession } = measured.writes;
   for (const [label, figure] of Object.entries({ "Redis, ours": redis.ours, "Redis, bare": redis.bare, "raw loop": redis.raw, "memory, ours": memory.ours, "bare /put": memory.bare, "10 writers": oneSession.ten, "1 writer": oneSession.one })) {
     if (figure.failed > 0) notes.push(`writes (${label}): ${figure.failed} requests failed`);

@@ -8,7 +8,7 @@
  *   - a raw ioredis SET + PUBLISH loop at the same concurrency, for reference (no HTTP at all)
  *   - one session, 10 concurrent writers vs 1 (the memory store: the write line's cost alone)
  *
- * The first two each run twice per server, ours, bare, bare, ours, and report the means. Each
+ * The first two each run twice per server (WRITE_ORDER: real, bare, bare, real), as means. Each
  * figure comes with the server's CPU per write and the share of the machine's CPU other processes took.
  */
 import http from "node:http";
@@ -16,7 +16,7 @@ import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { BADGE_TEMPLATE, badgeArgs } from "./badge.js";
 import { cpuWindow } from "./cpu.js";
-import { firstLine, register, spawnBenchServer, spawnTsx, terminate } from "./processes.js";
+import { abbaOrder, firstLine, register, spawnBenchServer, spawnTsx, terminate, type ServerKind } from "./processes.js";
 import { meanOfRuns } from "./stats.js";
 
 export interface WriteFigure {
@@ -116,6 +116,12 @@ async function flood(target: Target, sessions: { id: string; token: string }[], 
   };
 }
 
+/**
+ * The write rows against bare: twice per server, ABBA. On one machine a server process's write
+ * rate differed from the next one's by up to 1.5× (docs/FACTS.md).
+ */
+export const WRITE_ORDER = abbaOrder(2);
+
 /** The mean of runs of one figure, their failures added up. */
 function meanFigure(runs: WriteFigure[]): WriteFigure {
   return { ...meanOfRuns(runs), failed: runs.reduce((sum, run) => sum + run.failed, 0) };
@@ -164,16 +170,12 @@ export async function measureWrites(redisUrl: string, options: { sessions: numbe
   const many = (t: Target) => createSessions(t.url, count, `w${Date.now().toString(36)}`);
   const bareIds = async () => Array.from({ length: count }, (_, i) => ({ id: `bare-${i}`, token: "none" }));
 
-  // Each against its baseline in fresh processes, in the order ours, bare, bare, ours (ABBA): on
-  // one machine a server process's write rate differs from the next one's by up to 1.5× (docs/FACTS.md).
+  // Each against its baseline in fresh processes, in WRITE_ORDER.
   const against = async (oursLabel: string, oursEnv: Record<string, string>, bareLabel: string, bareEnv: Record<string, string>) => {
-    const runs: Record<"ours" | "bare", WriteFigure[]> = { ours: [], bare: [] };
-    const ourRun = async () => runs.ours.push(await each(oursLabel, () => ours(oursEnv), many));
-    const bareRun = async () => runs.bare.push(await each(bareLabel, () => bare(bareEnv), bareIds));
-    await ourRun();
-    await bareRun();
-    await bareRun();
-    await ourRun();
+    const runs: Record<ServerKind, WriteFigure[]> = { ours: [], bare: [] };
+    for (const kind of WRITE_ORDER) {
+      runs[kind].push(kind === "ours" ? await each(oursLabel, () => ours(oursEnv), many) : await each(bareLabel, () => bare(bareEnv), bareIds));
+    }
     return { ours: meanFigure(runs.ours), bare: meanFigure(runs.bare) };
   };
   const redis = await against("real server, Redis", { REDIS_URL: redisUrl }, "bare SET + PUBLISH", { BARE_STORE: "redis", REDIS_URL: redisUrl });
