@@ -29,15 +29,24 @@ export const deferByTimer: Defer = (task) => {
 };
 
 /**
- * Viewers written to before a fan-out yields to the event loop. A write to one socket costs
- * 10–18 µs (measured: 90 ms of synchronous writes for 5,000 viewers), most of it after the
- * slice: Node corks a response's socket on write and uncorks it in process.nextTick, so the
- * syscalls run right after the slice's loop, before the event loop moves on — a slice cannot
- * time itself, so it counts. `npm run bench` on a quiet 2-core machine: 256 kept the loop's delay
- * at p99 15 ms during a 10,000-viewer fan-out but made a 1,000-viewer fan-out 1.23× the bare
- * broadcaster's (p50); 512 gave 1.03× there and 19 ms (max 23 ms) at 10,000.
+ * At most this many viewers are written to before a fan-out yields to the event loop, and
+ * fewer when FANOUT_SLICE_MS runs out first. A write to one socket costs 10–19 µs of wall
+ * time on a 2-core machine, from one run to the next (the bare broadcaster's send to last viewer:
+ * 10–19 µs a viewer at 1,000, 14–18 µs at 10,000). `npm run bench`: 256 made a 1,000-viewer
+ * fan-out 1.23× the bare broadcaster's (p50), 512 gave 1.03× there.
  */
 export const FANOUT_SLICE = 512;
+
+/**
+ * A slice stops once it has run this long (checked every FANOUT_CLOCK_EVERY viewers), so the
+ * event loop waits for a fan-out at most about this long however slow each write is. A count
+ * alone cannot do it: 512 viewers at 10,000 took 9–12 ms a slice (event-loop delay p99 19–22 ms,
+ * 10 ms tick included).
+ */
+export const FANOUT_SLICE_MS = 6;
+
+/** How many viewers a slice writes between two looks at the clock. */
+export const FANOUT_CLOCK_EVERY = 16;
 
 /** One part on its way to the viewers the channel had when it became current. */
 interface Fanout {
@@ -50,8 +59,9 @@ interface Fanout {
  * The local viewers of one session and its current part. Keep-alive resends share one timer
  * per interval per channel, not one per viewer. Only the hub makes and drives channels.
  *
- * A part reaches its viewers in slices of FANOUT_SLICE, the first at once and each next one
- * after the event loop has had its turn (`defer`), so a large fan-out never holds the process.
+ * A part reaches its viewers in slices (FANOUT_SLICE viewers or FANOUT_SLICE_MS, whichever
+ * ends first), the first at once and each next one after the event loop has had its turn
+ * (`defer`), so a large fan-out never holds the process.
  * A newer part replaces a fan-out still under way: viewers not yet written get only the newer
  * one, as a backed-up viewer would. Viewers joining meanwhile start with the current part anyway.
  */
@@ -71,6 +81,8 @@ export class Channel {
   constructor(
     readonly id: string,
     private readonly defer: Defer = deferByTimer,
+    /** Milliseconds, for FANOUT_SLICE_MS. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   get size(): number {
@@ -156,15 +168,21 @@ export class Channel {
 
   private readonly slice = (): void => {
     this.sliceQueued = false;
+    const until = this.now() + FANOUT_SLICE_MS;
     let budget = FANOUT_SLICE;
     while (budget > 0 && this.fanouts.length > 0) {
       const fanout = this.fanouts[0]!;
       const end = Math.min(fanout.next + budget, fanout.viewers.length);
-      for (let i = fanout.next; i < end; i++) fanout.viewers[i]!.deliver(fanout.part);
-      budget -= end - fanout.next;
-      fanout.next = end;
+      let i = fanout.next;
+      while (i < end) {
+        const stop = Math.min(i + FANOUT_CLOCK_EVERY, end);
+        for (; i < stop; i++) fanout.viewers[i]!.deliver(fanout.part);
+        if (i < end && this.now() >= until) break;
+      }
+      budget = i < end ? 0 : budget - (end - fanout.next);
+      fanout.next = i;
       // A viewer's deliver may have ended the channel, which drops every fan-out.
-      if (this.fanouts[0] === fanout && end === fanout.viewers.length) this.fanouts.shift();
+      if (this.fanouts[0] === fanout && i === fanout.viewers.length) this.fanouts.shift();
     }
     if (this.fanouts.length === 0) return;
     this.sliceQueued = true;

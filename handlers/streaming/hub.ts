@@ -260,7 +260,7 @@ export class Hub {
    * process's own write — is handled deferred, in arrival order and after `published`'s hand-offs
    * queued before it: the echo of a write often arrives in the same turn of the event loop as the
    * store's answer to it, and fanning out first held that write's answer back by a whole slice
-   * (FANOUT_SLICE viewers).
+   * (FANOUT_SLICE viewers or FANOUT_SLICE_MS).
    */
   private receive(channel: string, payload: string): void {
     if (!this.channels.has(channel)) return;

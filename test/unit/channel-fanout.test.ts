@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NO_METRICS } from "../../handlers/metrics.js";
-import { Channel, FANOUT_SLICE } from "../../handlers/streaming/channel.js";
+import { Channel, FANOUT_CLOCK_EVERY, FANOUT_SLICE, FANOUT_SLICE_MS, type Part } from "../../handlers/streaming/channel.js";
 import { Hub } from "../../handlers/streaming/hub.js";
 import { frameMessage } from "../../handlers/streaming/message.js";
 import { MemoryStore } from "../../runtime/stores/memory.js";
@@ -23,10 +23,26 @@ function manualDefer() {
 
 const id = (version: number) => ({ incarnation: 1, version });
 
-function channelWith(count: number) {
+/** A viewer whose every write takes `costMs` on the channel's clock. */
+class SlowViewer extends RecordingViewer {
+  constructor(
+    private readonly clock: { now: number },
+    private readonly costMs: number,
+  ) {
+    super();
+  }
+  override deliver(part: Part) {
+    this.clock.now += this.costMs;
+    super.deliver(part);
+  }
+}
+
+/** `count` viewers on a channel whose clock moves only as they are written to (`costMs` each). */
+function channelWith(count: number, costMs = 0) {
   const loop = manualDefer();
-  const channel = new Channel("s", loop.defer);
-  const viewers = Array.from({ length: count }, () => new RecordingViewer());
+  const clock = { now: 0 };
+  const channel = new Channel("s", loop.defer, () => clock.now);
+  const viewers = Array.from({ length: count }, () => new SlowViewer(clock, costMs));
   for (const viewer of viewers) channel.add(viewer, 25_000);
   const written = () => viewers.filter((viewer) => viewer.frames.length > 0).length;
   return { loop, channel, viewers, written, close: () => channel.stopKeepAlive() };
@@ -44,6 +60,28 @@ describe("a channel's fan-out", () => {
       turns++;
     }
     expect(turns).toBe(Math.ceil(1_000 / FANOUT_SLICE) - 1);
+    expect(viewers.every((viewer) => viewer.frames.join() === "<svg>1</svg>")).toBe(true);
+    expect(channel.fanningOut).toBe(false);
+    close();
+  });
+
+  it("ends a slice once FANOUT_SLICE_MS has run, however few viewers it has written", () => {
+    // 1 ms a write: the clock is read every FANOUT_CLOCK_EVERY viewers, so a slice overruns by less than that many writes.
+    const { loop, channel, viewers, close } = channelWith(1_000, 1);
+    const perSlice: number[] = [];
+    let before = 0;
+    const count = () => viewers.filter((viewer) => viewer.frames.length > 0).length;
+    channel.offer(id(1), "<svg>1</svg>");
+    for (;;) {
+      perSlice.push(count() - before);
+      before = count();
+      if (loop.waiting === 0) break;
+      loop.turn();
+    }
+    const longest = Math.ceil(FANOUT_SLICE_MS / FANOUT_CLOCK_EVERY) * FANOUT_CLOCK_EVERY;
+    expect(Math.max(...perSlice)).toBe(longest);
+    expect(longest).toBeLessThan(FANOUT_SLICE);
+    expect(perSlice.reduce((a, b) => a + b, 0)).toBe(1_000);
     expect(viewers.every((viewer) => viewer.frames.join() === "<svg>1</svg>")).toBe(true);
     expect(channel.fanningOut).toBe(false);
     close();
