@@ -42,9 +42,11 @@ export const memoUsage = (): { entries: number; chars: number } => ({ entries: m
 
 /**
  * `JSON.stringify(object)` followed by `fields`: name-value pairs already encoded as JSON, such as
- * `"frame":"…"`. The names must be none of `object`'s own (enumerable, defined) keys.
+ * `"frame":"…"`; `first`, pairs put before the object's. No name may be one of `object`'s own
+ * (enumerable, defined) keys.
  */
-export function jsonWith(object: object, fields: string): string {
+export function jsonWith(object: object, fields: string, first?: string): string {
   const text = JSON.stringify(object);
-  return text === "{}" ? `{${fields}}` : `${text.slice(0, -1)},${fields}}`;
+  if (first === undefined) return text === "{}" ? `{${fields}}` : `${text.slice(0, -1)},${fields}}`;
+  return text === "{}" ? `{${first},${fields}}` : `{${first},${text.slice(1, -1)},${fields}}`;
 }

@@ -139,6 +139,27 @@ describe("the Redis ports on a real Redis", () => {
     expect(await channels(prefix)).toEqual([`${prefix}channel:c1`]);
   });
 
+  it("commits and deletes read a record's incarnation and version from its first bytes, and decode any other record", async () => {
+    const { store, prefix } = opened;
+    await store.create(record("s1", { version: 4 }), 60, "c");
+    expect((await admin.get(`${prefix}{s1}:session`))!.startsWith(`{"incarnation":${INCARNATION},"version":4,`)).toBe(true);
+    expect(await store.commit(record("s1", { version: 5 }), { expect: { incarnation: INCARNATION, version: 3 } }, "n")).toBe("conflict");
+    expect(await store.commit(record("s1", { version: 5 }), { expect: { incarnation: INCARNATION + 1, version: 4 } }, "n")).toBe("conflict");
+    expect(await store.commit(record("s1", { version: 5 }), { expect: { incarnation: INCARNATION, version: 4 } }, "n")).toBe("committed");
+    expect(await store.delete("s1", INCARNATION + 1, "end")).toBe(false);
+    expect(await store.delete("s1", INCARNATION, "end")).toBe(true);
+
+    // As an older version stored it (JSON.stringify's order), with arguments that spell another frame id.
+    const old = { ...record("old", { version: 9 }), args: { incarnation: INCARNATION, version: 1, x: 1 } };
+    await admin.set(`${prefix}{old}:session`, JSON.stringify(old), "EX", 60);
+    expect(await admin.get(`${prefix}{old}:session`)).toContain(`"args":{"incarnation":${INCARNATION},"version":1,`);
+    expect(await store.commit(record("old", { version: 2 }), { expect: { incarnation: INCARNATION, version: 1 } }, "n")).toBe("conflict");
+    expect(await store.commit(record("old", { version: 10 }), { expect: { incarnation: INCARNATION, version: 9 } }, "n")).toBe("committed");
+    await admin.set(`${prefix}{old}:session`, JSON.stringify(old), "EX", 60);
+    expect(await store.delete("old", INCARNATION + 1, "end")).toBe(false);
+    expect(await store.delete("old", INCARNATION, "end")).toBe(true);
+  });
+
   it("a change and its announcement are one round trip: a commit is one EVALSHA, its SET and PUBLISH run inside it", async () => {
     const { store, prefix } = opened;
     await store.create(record("s1"), 60, "c");

@@ -81,11 +81,22 @@ export function frameJson(record: SessionRecord): string {
   return memoFrameJson;
 }
 
-/** What a store keeps for `record`: its JSON, the template and frame last, each encoded once (json-text.ts). */
+/**
+ * What a store keeps for `record`: its JSON, the template and frame last, each encoded once
+ * (json-text.ts), and its incarnation and version first, as digits, where both are safe integers:
+ * the Redis store's scripts read them there without decoding the record (session-scripts.ts).
+ */
 export function recordJson(record: SessionRecord): string {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the frame is taken out to be appended encoded
-  const { template, frame, ...rest } = record;
-  return jsonWith(rest, `"template":${stringJson(template)},"frame":${frameJson(record)}`);
+  const last = `"template":${stringJson(record.template)},"frame":${frameJson(record)}`;
+  const { incarnation, version } = record;
+  if (!Number.isSafeInteger(incarnation) || !Number.isSafeInteger(version) || incarnation < 0 || version < 0) {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the frame is taken out to be appended encoded
+    const { template, frame, ...rest } = record;
+    return jsonWith(rest, last);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- these are put first, the strings last
+  const { template, frame, incarnation: _incarnation, version: _version, ...rest } = record;
+  return jsonWith(rest, last, `"incarnation":${incarnation},"version":${version}`);
 }
 
 /** A stored record's JSON → a record, or null when it is not one this version can read. */

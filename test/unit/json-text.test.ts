@@ -41,8 +41,10 @@ describe("JSON text from parts encoded once", () => {
     expect(memoUsage().entries).toBeGreaterThan(0);
   });
 
-  it("appends encoded fields to an object's JSON, empty or not", () => {
+  it("appends encoded fields to an object's JSON, empty or not, and puts others first", () => {
     expect(jsonWith({}, '"a":1')).toBe('{"a":1}');
+    expect(jsonWith({}, '"a":1', '"b":2')).toBe('{"b":2,"a":1}');
+    expect(jsonWith({ x: 1 }, '"a":1', '"b":2')).toBe('{"b":2,"x":1,"a":1}');
     expect(JSON.parse(jsonWith({ x: [1], y: undefined, z: "q" }, `"a":${JSON.stringify(awkward(4))}`))).toEqual({ x: [1], z: "q", a: awkward(4) });
   });
 });
@@ -53,6 +55,17 @@ describe("a record's JSON", () => {
     for (const r of [record(), full]) {
       expect(JSON.parse(recordJson(r))).toEqual(JSON.parse(JSON.stringify(r)));
       expect(parseStoredRecord(recordJson(r))).toEqual(r);
+    }
+  });
+
+  it("begins with the incarnation and version as digits where both are safe integers (the Redis scripts read them there)", () => {
+    const r = record({ version: 12 });
+    expect(recordJson(r).startsWith(`{"incarnation":${r.incarnation},"version":12,"id":`)).toBe(true);
+    // Anything else keeps JSON.stringify's order, which the scripts decode.
+    for (const odd of [record({ version: 1.5 }), record({ incarnation: -1 }), { ...record(), incarnation: undefined as unknown as number }]) {
+      const text = recordJson(odd);
+      expect(text.startsWith('{"id":')).toBe(true);
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(odd)));
     }
   });
 
