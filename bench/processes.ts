@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { startRedisServer } from "../test/support/redis.js";
+import { startRedisServer, type RedisProcess } from "../test/support/redis.js";
 import { spawnServer, type ServerProcess } from "../test/support/server.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -145,9 +145,14 @@ const serverEnv = (file: string | null): Record<string, string> => {
 
 /** A dedicated, non-persistent redis-server on 127.0.0.1 (test/support/redis.ts); resolves with its URL. */
 export async function startRedis(): Promise<string> {
+  return (await startRedisProcess()).url;
+}
+
+/** As startRedis, with the process (its pid: the writes rows count Redis's CPU per write). */
+export async function startRedisProcess(): Promise<RedisProcess> {
   const redis = await startRedisServer();
   register(() => redis.stop());
-  return redis.url;
+  return redis;
 }
 
 let built: Promise<void> | undefined;

@@ -61,6 +61,8 @@ function writeRows(w: WritesResult): Row[] {
       row(`  p99 latency (autocannon, whole ms)`, ours.p99Ms, base.p99Ms, "ms", "lower", others),
     ];
     if (ours.cpuUsPerWrite !== null && base.cpuUsPerWrite !== null) out.push(row(`  server CPU per write`, ours.cpuUsPerWrite, base.cpuUsPerWrite, "µs", "lower", others));
+    // Redis's one thread takes every replica's writes: its CPU per write is the ceiling they share.
+    if (ours.redisCpuUsPerWrite !== null && base.redisCpuUsPerWrite !== null) out.push(row(`  redis-server CPU per write`, ours.redisCpuUsPerWrite, base.redisCpuUsPerWrite, "µs", "lower", others));
     return out;
   };
   return [

@@ -17,7 +17,7 @@ import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { measureFanout, measureIdleRss, type FanoutPlan, type FanoutResult } from "./fanout.js";
 import { measureHostile } from "./hostile.js";
-import { abbaOrder, firstLine, openFilesSoft, orderText, ROOT, runBenchmark, spawnBare, spawnOurs, spawnTsx, startRedis, terminate, type ServerKind } from "./processes.js";
+import { abbaOrder, firstLine, openFilesSoft, orderText, ROOT, runBenchmark, spawnBare, spawnOurs, spawnTsx, startRedisProcess, terminate, type ServerKind } from "./processes.js";
 import type { RenderResult } from "./render.js";
 import { printTable, rows, writeResults, type Measured } from "./report.js";
 import { meanOfRuns } from "./stats.js";
@@ -113,7 +113,8 @@ async function main(): Promise<void> {
   measured.hostile = await measureHostile(HOSTILE_WINDOW_MS);
   if (measured.hostile.unexpected > 0) notes.push(`${measured.hostile.unexpected} hostile renders were not answered with a 4xx`);
 
-  const redisUrl = await startRedis();
+  const redisServer = await startRedisProcess();
+  const redisUrl = redisServer.url;
   const cap = openFilesSoft() - RESERVED_FILES;
   for (const wanted of ROUNDS) {
     const viewers = Math.min(wanted.viewers, cap);
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     if (ours.sameFrame === false) notes.push("the real server's frame differs from the baseline's: fan-out ratios compare different work");
   }
   log(`writes: ${WRITES.sessions} sessions, ${WRITES.connections} concurrent, ${WRITES.seconds} s each`);
-  measured.writes = await measureWrites(redisUrl, WRITES, log);
+  measured.writes = await measureWrites(redisServer, WRITES, log);
   notes.push(`writes vs bare SET + PUBLISH and vs bare /put: each figure the mean of ${WRITE_ORDER.length / 2} runs (${orderText(WRITE_ORDER)})`);
   const { redis, memory, oneSession } = measured.writes;
   for (const [label, figure] of Object.entries({ "Redis, ours": redis.ours, "Redis, bare": redis.bare, "raw loop": redis.raw, "memory, ours": memory.ours, "bare /put": memory.bare, "10 writers": oneSession.ten, "1 writer": oneSession.one })) {

@@ -27,6 +27,8 @@ export interface WriteFigure {
   failed: number;
   /** Server CPU per answered write, µs (null: no server, the raw loop). */
   cpuUsPerWrite: number | null;
+  /** redis-server's CPU per answered write, µs (null: the memory store). Every replica's writes share its one thread. */
+  redisCpuUsPerWrite: number | null;
   othersCpuShare: number;
 }
 
@@ -79,8 +81,8 @@ async function createSessions(url: string, count: number, prefix: string): Promi
   return sessions;
 }
 
-/** Random PATCHes over `sessions` on `connections` connections for `seconds`, after an unmeasured warm-up. */
-async function flood(target: Target, sessions: { id: string; token: string }[], connections: number, seconds: number, warmupSeconds: number): Promise<WriteFigure> {
+/** Random PATCHes over `sessions` on `connections` connections for `seconds`, after an unmeasured warm-up; `redisPid`: the redis-server the target writes to, if any. */
+async function flood(target: Target, sessions: { id: string; token: string }[], connections: number, seconds: number, warmupSeconds: number, redisPid: number | null): Promise<WriteFigure> {
   let n = 0;
   const run = (duration: number) =>
     autocannon({
@@ -112,6 +114,7 @@ async function flood(target: Target, sessions: { id: string; token: string }[], 
     p99Ms: result.latency.p99,
     failed: result.non2xx + result.errors + result.timeouts,
     cpuUsPerWrite: answered > 0 ? (cpu.of(target.pid) / answered) * 1e6 : null,
+    redisCpuUsPerWrite: redisPid !== null && answered > 0 ? (cpu.of(redisPid) / answered) * 1e6 : null,
     othersCpuShare: cpu.othersShare,
   };
 }
@@ -128,8 +131,8 @@ function meanFigure(runs: WriteFigure[]): WriteFigure {
 }
 
 /** `concurrency` loops of SET + PUBLISH (sent together, as bare-writer does) straight on ioredis. */
-async function rawLoop(redisUrl: string, concurrency: number, seconds: number): Promise<WriteFigure> {
-  const redis = new Redis(redisUrl);
+async function rawLoop(server: RedisServer, concurrency: number, seconds: number): Promise<WriteFigure> {
+  const redis = new Redis(server.url);
   const body = JSON.stringify({ args: badgeArgs("raw") });
   const latencies: number[] = [];
   const window = cpuWindow();
@@ -152,17 +155,24 @@ async function rawLoop(redisUrl: string, concurrency: number, seconds: number): 
   redis.disconnect();
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? Number.NaN;
-  return { perSecond: latencies.length / cpu.seconds, p50Ms: at(50), p99Ms: at(99), failed, cpuUsPerWrite: null, othersCpuShare: cpu.othersShare };
+  const redisCpuUsPerWrite = latencies.length > 0 ? (cpu.of(server.pid) / latencies.length) * 1e6 : null;
+  return { perSecond: latencies.length / cpu.seconds, p50Ms: at(50), p99Ms: at(99), failed, cpuUsPerWrite: null, redisCpuUsPerWrite, othersCpuShare: cpu.othersShare };
 }
 
-export async function measureWrites(redisUrl: string, options: { sessions: number; connections: number; seconds: number; warmupSeconds: number }, log: (m: string) => void): Promise<WritesResult> {
+/** The redis-server the Redis rows write to. */
+interface RedisServer {
+  url: string;
+  readonly pid: number;
+}
+
+export async function measureWrites(redis: RedisServer, options: { sessions: number; connections: number; seconds: number; warmupSeconds: number }, log: (m: string) => void): Promise<WritesResult> {
   const { sessions: count, connections, seconds, warmupSeconds } = options;
-  const each = async (label: string, start: () => Promise<Target>, sessionsFor: (t: Target) => Promise<{ id: string; token: string }[]>, c = connections) => {
+  const each = async (label: string, start: () => Promise<Target>, sessionsFor: (t: Target) => Promise<{ id: string; token: string }[]>, c = connections, redisPid: number | null = null) => {
     const target = await start();
     try {
       const sessions = await sessionsFor(target);
       log(`  writes: ${label}, ${sessions.length.toLocaleString("en-US")} session(s), ${c} connections × ${seconds} s`);
-      return await flood(target, sessions, c, seconds, warmupSeconds);
+      return await flood(target, sessions, c, seconds, warmupSeconds, redisPid);
     } finally {
       await target.stop();
     }
@@ -171,17 +181,21 @@ export async function measureWrites(redisUrl: string, options: { sessions: numbe
   const bareIds = async () => Array.from({ length: count }, (_, i) => ({ id: `bare-${i}`, token: "none" }));
 
   // Each against its baseline in fresh processes, in WRITE_ORDER.
-  const against = async (oursLabel: string, oursEnv: Record<string, string>, bareLabel: string, bareEnv: Record<string, string>) => {
+  const against = async (oursLabel: string, oursEnv: Record<string, string>, bareLabel: string, bareEnv: Record<string, string>, redisPid: number | null) => {
     const runs: Record<ServerKind, WriteFigure[]> = { ours: [], bare: [] };
     for (const kind of WRITE_ORDER) {
-      runs[kind].push(kind === "ours" ? await each(oursLabel, () => ours(oursEnv), many) : await each(bareLabel, () => bare(bareEnv), bareIds));
+      runs[kind].push(
+        kind === "ours"
+          ? await each(oursLabel, () => ours(oursEnv), many, connections, redisPid)
+          : await each(bareLabel, () => bare(bareEnv), bareIds, connections, redisPid),
+      );
     }
     return { ours: meanFigure(runs.ours), bare: meanFigure(runs.bare) };
   };
-  const redis = await against("real server, Redis", { REDIS_URL: redisUrl }, "bare SET + PUBLISH", { BARE_STORE: "redis", REDIS_URL: redisUrl });
+  const onRedis = await against("real server, Redis", { REDIS_URL: redis.url }, "bare SET + PUBLISH", { BARE_STORE: "redis", REDIS_URL: redis.url }, redis.pid);
   log(`  writes: raw ioredis loop, ${connections} at a time × ${seconds} s`);
-  const raw = await rawLoop(redisUrl, connections, seconds);
-  const memory = await against("real server, memory store", {}, "bare /put", { BARE_STORE: "memory" });
+  const raw = await rawLoop(redis, connections, seconds);
+  const memory = await against("real server, memory store", {}, "bare /put", { BARE_STORE: "memory" }, null);
 
   // One session: the same server, 10 writers, then 1 (fresh servers, so neither inherits the other's heap).
   const one = (t: Target) => createSessions(t.url, 1, `one${Date.now().toString(36)}`);
@@ -190,7 +204,7 @@ export async function measureWrites(redisUrl: string, options: { sessions: numbe
   return {
     sessions: count,
     connections,
-    redis: { ...redis, raw },
+    redis: { ...onRedis, raw },
     memory,
     oneSession: { ten, one: single },
   };

@@ -17,6 +17,8 @@ export interface ProvidedRedis {
 export interface RedisProcess {
   url: string;
   port: number;
+  /** The redis-server process now (another after a restart). */
+  readonly pid: number;
   stop(): Promise<void>;
   /** Stops and starts again on the same port (for tests of reconnection). */
   restart(): Promise<void>;
@@ -109,6 +111,9 @@ export async function startRedisServer(port?: number, options: RedisServerOption
   return {
     url: `${options.tls ? "rediss" : "redis"}://127.0.0.1:${chosen}`,
     port: chosen,
+    get pid() {
+      return child.pid!;
+    },
     stop: () => stopChild(child),
     restart: async () => {
       await stopChild(child);
