@@ -278,11 +278,21 @@ async function startClusterOnce(tls?: TlsFiles): Promise<ClusterTopology> {
 }
 
 /** With `tls`, the data nodes and the sentinels serve TLS only, and talk to each other over it. */
-export function startSentinelSet(masterName = "realtime-svg", tls?: TlsFiles, passwords: SentinelPasswords = {}): Promise<SentinelTopology> {
-  return onFreshPortsIfTaken(() => startSentinelSetOnce(masterName, tls, passwords));
+/**
+ * `downAfterMs`: how long the sentinels wait for a node's answer before they call it down (default
+ * 1000). A sentinel starved of CPU past it calls a live primary down too: on a 2-CPU machine, under
+ * the whole suite, a second, spurious failover left two primaries (docs/FACTS.md).
+ */
+export function startSentinelSet(
+  masterName = "realtime-svg",
+  tls?: TlsFiles,
+  passwords: SentinelPasswords = {},
+  { downAfterMs = 1000 }: { downAfterMs?: number } = {},
+): Promise<SentinelTopology> {
+  return onFreshPortsIfTaken(() => startSentinelSetOnce(masterName, tls, passwords, downAfterMs));
 }
 
-async function startSentinelSetOnce(masterName: string, tls: TlsFiles | undefined, passwords: SentinelPasswords): Promise<SentinelTopology> {
+async function startSentinelSetOnce(masterName: string, tls: TlsFiles | undefined, passwords: SentinelPasswords, downAfterMs: number): Promise<SentinelTopology> {
   const dir = await mkdtemp(join(tmpdir(), "realtime-svg-sentinel-"));
   const [primaryPort, replicaPort, ...sentinelPorts] = await distinctPorts(5);
   if (primaryPort === undefined || replicaPort === undefined) throw new Error("no free ports");
@@ -315,7 +325,7 @@ async function startSentinelSetOnce(masterName: string, tls: TlsFiles | undefine
         `bind ${HOST}`,
         `dir ${d}`,
         `sentinel monitor ${masterName} ${HOST} ${primaryPort} 2`,
-        `sentinel down-after-milliseconds ${masterName} 1000`,
+        `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
         `sentinel failover-timeout ${masterName} 5000`,
         `sentinel parallel-syncs ${masterName} 1`,
         ...(passwords.data === undefined ? [] : [`sentinel auth-pass ${masterName} ${passwords.data}`]),
