@@ -18,6 +18,7 @@ import { BADGE_TEMPLATE, badgeArgs } from "./badge.js";
 import { cpuWindow } from "./cpu.js";
 import { abbaOrder, firstLine, register, spawnBenchServer, spawnTsx, terminate, type ServerKind } from "./processes.js";
 import { meanOfRuns } from "./stats.js";
+import type { RedisProcess } from "../test/support/redis.js";
 
 export interface WriteFigure {
   perSecond: number;
@@ -160,10 +161,7 @@ async function rawLoop(server: RedisServer, concurrency: number, seconds: number
 }
 
 /** The redis-server the Redis rows write to. */
-interface RedisServer {
-  url: string;
-  readonly pid: number;
-}
+type RedisServer = Pick<RedisProcess, "url" | "pid">;
 
 export async function measureWrites(redis: RedisServer, options: { sessions: number; connections: number; seconds: number; warmupSeconds: number }, log: (m: string) => void): Promise<WritesResult> {
   const { sessions: count, connections, seconds, warmupSeconds } = options;

@@ -87,16 +87,13 @@ export function frameJson(record: SessionRecord): string {
  * the Redis store's scripts read them there without decoding the record (session-scripts.ts).
  */
 export function recordJson(record: SessionRecord): string {
-  const last = `"template":${stringJson(record.template)},"frame":${frameJson(record)}`;
-  const { incarnation, version } = record;
-  if (!Number.isSafeInteger(incarnation) || !Number.isSafeInteger(version) || incarnation < 0 || version < 0) {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the frame is taken out to be appended encoded
-    const { template, frame, ...rest } = record;
-    return jsonWith(rest, last);
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- these are put first, the strings last
-  const { template, frame, incarnation: _incarnation, version: _version, ...rest } = record;
-  return jsonWith(rest, last, `"incarnation":${incarnation},"version":${version}`);
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the strings are appended encoded
+  const { template, frame, incarnation, version, ...rest } = record;
+  const last = `"template":${stringJson(template)},"frame":${frameJson(record)}`;
+  const digits = (n: number) => Number.isSafeInteger(n) && n >= 0;
+  if (digits(incarnation) && digits(version)) return jsonWith(rest, last, `"incarnation":${incarnation},"version":${version}`);
+  // Anything else as JSON.stringify encodes it (an absent incarnation: no field), for the scripts to decode.
+  return jsonWith({ ...rest, incarnation, version }, last);
 }
 
 /** A stored record's JSON → a record, or null when it is not one this version can read. */

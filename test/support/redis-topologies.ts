@@ -277,8 +277,8 @@ async function startClusterOnce(tls?: TlsFiles): Promise<ClusterTopology> {
   };
 }
 
-/** With `tls`, the data nodes and the sentinels serve TLS only, and talk to each other over it. */
 /**
+ * With `tls`, the data nodes and the sentinels serve TLS only, and talk to each other over it.
  * `downAfterMs`: how long the sentinels wait for a node's answer before they call it down (default
  * 1000). A sentinel starved of CPU past it calls a live primary down too: on a 2-CPU machine, under
  * the whole suite, a second, spurious failover left two primaries (docs/FACTS.md).
